@@ -1,0 +1,336 @@
+/**
+ * The scenario as written in YAML (input types) and as resolved by validation
+ * (defaults applied, groups expanded, references resolved to concrete node ids).
+ *
+ * Keys stay snake_case on both sides: they are the file format, and the resolved
+ * scenario is written back to `scenario.resolved.yaml` as it is.
+ *
+ * `schema.json` is the source of truth for the input types; a test fails when the
+ * two drift apart.
+ */
+
+// ---------------------------------------------------------------------------
+// Input: what a scenario file (or defineScenario) contains
+// ---------------------------------------------------------------------------
+
+export interface ScenarioInput {
+  duration_sec: number;
+  seed?: number;
+  time_quantum_us?: number;
+  realtime_factor?: number;
+  nodes: Record<string, NodeInput>;
+  network?: NetworkInput;
+  ml_inference?: MlInferenceInput;
+  output?: OutputInput;
+  timeouts?: TimeoutsInput;
+}
+
+export type NodeInput =
+  | SensorNodeInput
+  | GatewayNodeInput
+  | CloudNodeInput
+  | ProcessNodeInput
+  | DockerNodeInput
+  | RenodeNodeInput;
+
+export type NodeType = NodeInput["type"];
+
+export interface AnomalyInput {
+  /** Probability in [0, 1] that one sample is anomalous. */
+  probability: number;
+  /** Added to the reading, in the sensor kind's unit. */
+  magnitude: number;
+}
+
+export interface SensorNodeInput {
+  type: "sensor";
+  count?: number;
+  sensors?: string[];
+  period_ms?: number;
+  start_ms?: number;
+  until_sec?: number;
+  target?: string;
+  payload_bytes?: number;
+  anomaly?: AnomalyInput;
+}
+
+export interface GatewayNodeInput {
+  type: "gateway";
+  count?: number;
+  upstream?: string;
+  batch?: number;
+  processing_ms?: number;
+}
+
+export interface CloudNodeInput {
+  type: "cloud";
+  count?: number;
+}
+
+export interface ProcessNodeInput {
+  type: "process";
+  count?: number;
+  command: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Free-form object handed to the node in the protocol's `init` message. */
+  config?: Record<string, unknown>;
+}
+
+export interface DockerBuildInput {
+  context: string;
+  dockerfile?: string;
+  args?: Record<string, string>;
+}
+
+export interface DockerWaitForInput {
+  log?: string;
+  port?: number;
+  timeout_sec?: number;
+}
+
+export interface DockerNodeInput {
+  type: "docker";
+  count?: number;
+  image?: string;
+  build?: DockerBuildInput;
+  command?: string[];
+  env?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  networks?: string[];
+  resources?: { cpus?: number; memory_mb?: number };
+  wait_for?: DockerWaitForInput;
+  protocol?: "stdio" | "none";
+  docker_host?: string;
+  privileged?: boolean;
+  config?: Record<string, unknown>;
+}
+
+export interface RenodeNodeInput {
+  type: "renode";
+  count?: number;
+  platform: string;
+  firmware: string;
+  uart: string;
+  target?: string;
+  renode?: { path?: string; args?: string[]; quantum_us?: number };
+}
+
+export interface LinkInput {
+  from: string;
+  to: string;
+  latency_ms?: number;
+  jitter_ms?: number;
+  loss?: number;
+  bandwidth_kbps?: number;
+}
+
+export type NetworkInput =
+  | { type: "direct" }
+  | {
+      type: "latency";
+      default_latency_ms?: number;
+      jitter_ms?: number;
+      loss?: number;
+      bandwidth_kbps?: number;
+      links?: LinkInput[];
+    };
+
+export interface MlPlacementConfigInput {
+  model_path?: string;
+  inference_ms?: number;
+  /** Number of most recent readings the model sees. */
+  window?: number;
+}
+
+export interface MlInferenceInput {
+  placement: "edge" | "cloud";
+  edge_config?: MlPlacementConfigInput;
+  cloud_config?: MlPlacementConfigInput;
+}
+
+export interface OutputInput {
+  dir?: string;
+  trace?: boolean;
+  metrics?: boolean;
+}
+
+export interface TimeoutsInput {
+  startup_sec?: number;
+  shutdown_grace_sec?: number;
+  quantum_wall_sec?: number;
+}
+
+// ---------------------------------------------------------------------------
+// Resolved: what validation returns and every other package consumes
+// ---------------------------------------------------------------------------
+
+/** Fields every resolved node carries. */
+export interface ResolvedNodeBase {
+  /** Concrete id: the YAML key, or `<key>_<i>` for a member of a `count` group. */
+  id: string;
+  /** The YAML key the node came from (equals `id` when there is no `count`). */
+  group: string;
+  /** Index within the group (0 when there is no `count`). */
+  group_index: number;
+  /** Size of the group (1 when there is no `count`). */
+  group_size: number;
+}
+
+export interface ResolvedSensorNode extends ResolvedNodeBase {
+  type: "sensor";
+  sensors: string[];
+  period_ms: number;
+  start_ms: number;
+  /** Absent: sample until the end of the run. */
+  until_sec: number | null;
+  /** Concrete node id. */
+  target: string;
+  payload_bytes: number;
+  anomaly: AnomalyInput | null;
+}
+
+export interface ResolvedGatewayNode extends ResolvedNodeBase {
+  type: "gateway";
+  /** Concrete node id, or null: the gateway is a sink. */
+  upstream: string | null;
+  batch: number;
+  processing_ms: number;
+}
+
+export interface ResolvedCloudNode extends ResolvedNodeBase {
+  type: "cloud";
+}
+
+export interface ResolvedProcessNode extends ResolvedNodeBase {
+  type: "process";
+  command: string[];
+  /** Absolute. */
+  cwd: string;
+  env: Record<string, string>;
+  config: Record<string, unknown>;
+}
+
+export interface ResolvedDockerNode extends ResolvedNodeBase {
+  type: "docker";
+  image: string | null;
+  /** `context` absolute; `dockerfile` relative to the context as Docker expects. */
+  build: { context: string; dockerfile: string; args: Record<string, string> } | null;
+  command: string[] | null;
+  env: Record<string, string>;
+  ports: string[];
+  /** Host paths made absolute. */
+  volumes: string[];
+  networks: string[];
+  resources: { cpus: number | null; memory_mb: number | null };
+  wait_for: { log: string | null; port: number | null; timeout_sec: number } | null;
+  protocol: "stdio" | "none";
+  docker_host: string | null;
+  privileged: boolean;
+  config: Record<string, unknown>;
+}
+
+export interface ResolvedRenodeNode extends ResolvedNodeBase {
+  type: "renode";
+  /** Absolute. */
+  platform: string;
+  /** Absolute. */
+  firmware: string;
+  uart: string;
+  /** Concrete node id, or null: UART lines are only traced. */
+  target: string | null;
+  renode: { path: string | null; args: string[]; quantum_us: number | null };
+}
+
+export type ResolvedNode =
+  | ResolvedSensorNode
+  | ResolvedGatewayNode
+  | ResolvedCloudNode
+  | ResolvedProcessNode
+  | ResolvedDockerNode
+  | ResolvedRenodeNode;
+
+/** Node types that run outside the coordinator's process and take part in lockstep. */
+export const EXTERNAL_NODE_TYPES = ["process", "docker", "renode"] as const;
+
+/**
+ * One `links` rule. `from`/`to` keep what was written (a node id or a group name);
+ * `from_nodes`/`to_nodes` list the concrete ids it covers. For a pair of nodes the
+ * LAST matching rule wins; fields it leaves unset come from the network defaults.
+ */
+export interface ResolvedLink {
+  from: string;
+  to: string;
+  from_nodes: string[];
+  to_nodes: string[];
+  latency_ms: number | null;
+  jitter_ms: number | null;
+  loss: number | null;
+  bandwidth_kbps: number | null;
+}
+
+export type ResolvedNetwork =
+  | { type: "direct" }
+  | {
+      type: "latency";
+      default_latency_ms: number;
+      jitter_ms: number;
+      loss: number;
+      /** null: infinite bandwidth, no serialisation delay. */
+      bandwidth_kbps: number | null;
+      links: ResolvedLink[];
+    };
+
+export interface ResolvedMlInference {
+  placement: "edge" | "cloud";
+  /** Absolute path of the ONNX model used at the chosen placement. */
+  model_path: string;
+  /** Virtual-time cost of one inference at the chosen placement. */
+  inference_ms: number;
+  window: number;
+  edge_config: { model_path: string | null; inference_ms: number; window: number };
+  cloud_config: { model_path: string | null; inference_ms: number; window: number };
+}
+
+export interface ResolvedScenario {
+  /** Absolute path of the scenario file; null for a scenario built in code. */
+  source: string | null;
+  /** Folder that relative paths in the scenario were resolved against. */
+  base_dir: string;
+  /** Scenario file name without extension ("scenario" when built in code). */
+  name: string;
+  duration_sec: number;
+  seed: number;
+  time_quantum_us: number;
+  realtime_factor: number | null;
+  /** Every node after group expansion, in file order (members of a group in index order). */
+  nodes: ResolvedNode[];
+  network: ResolvedNetwork;
+  ml_inference: ResolvedMlInference | null;
+  /** `dir` null: the harness picks `runs/<name>-<seed>-<time>`. */
+  output: { dir: string | null; trace: boolean; metrics: boolean };
+  timeouts: { startup_sec: number; shutdown_grace_sec: number; quantum_wall_sec: number };
+}
+
+// ---------------------------------------------------------------------------
+// Problems
+// ---------------------------------------------------------------------------
+
+export type ProblemSeverity = "error" | "warning";
+
+/** One structured validation problem; stays structured until the CLI prints it. */
+export interface Problem {
+  severity: ProblemSeverity;
+  /** Stable machine-readable code, e.g. "unknown-key", "yaml-syntax". */
+  code: string;
+  /** File the problem is in; null for a scenario built in code. */
+  file: string | null;
+  /** 1-based; null when the problem has no position (e.g. a scenario built in code). */
+  line: number | null;
+  column: number | null;
+  /** Key path, e.g. ["nodes", "sensor_1", "period_ms"]. */
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+}

@@ -1,0 +1,36 @@
+import { defineConfig } from "vitest/config";
+
+// Tests resolve workspace packages through the "@sim/source" export condition, the
+// same one tsconfig's customConditions uses, so nothing has to be built before testing.
+const conditions = ["@sim/source", "import", "module", "node", "default"];
+
+const docker = ["**/*.docker.test.ts"];
+const renode = ["**/*.renode.test.ts"];
+const slow = ["**/*.slow.test.ts"];
+const all = ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: conditions } },
+  test: {
+    pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: all, exclude: [...docker, ...renode, ...slow, "**/node_modules/**"], testTimeout: 15_000 },
+      },
+      {
+        extends: true,
+        test: { name: "slow", include: slow, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        test: { name: "docker", include: docker, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false },
+      },
+      {
+        extends: true,
+        test: { name: "renode", include: renode, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 60_000 },
+      },
+    ],
+  },
+});
