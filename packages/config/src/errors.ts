@@ -19,3 +19,19 @@ export class ScenarioInvalidError extends SimError {
     this.problems = problems;
   }
 }
+
+/**
+ * The scenario file could not be read at all (missing, a directory, no permission).
+ * `problems` holds one problem with code "unreadable", for uniform printing.
+ */
+export class ScenarioUnreadableError extends SimError {
+  readonly path: string;
+  readonly problems: Problem[];
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
+    super("SIM_SCENARIO_UNREADABLE", `cannot read scenario ${JSON.stringify(path)}: ${reason}`, options);
+    this.path = path;
+    this.problems = [
+      { severity: "error", code: "unreadable", file: path, line: null, column: null, path: [], message: `cannot read the scenario file: ${reason}`, hint: "pass the path of a scenario .yaml file" },
+    ];
+  }
+}

@@ -1,3 +1,15 @@
-export { SimError, ScenarioInvalidError } from "./errors.js";
+export { SimError, ScenarioInvalidError, ScenarioUnreadableError } from "./errors.js";
 export { EXTERNAL_NODE_TYPES } from "./types.js";
+export { parseScenario, validateScenario, defineScenario } from "./validate.js";
+export { loadScenario } from "./load.js";
+export { checkScenarioFiles } from "./check-files.js";
+export { formatProblem } from "./format.js";
+export { scenarioSchema } from "./schema.js";
+export { SCENARIO_LIMITS } from "./limits.js";
+export { SCENARIO_DEFAULTS } from "./defaults.js";
+export { PROBLEM_CODES } from "./problem-codes.js";
 export type * from "./types.js";
+export type { ValidateOptions, ValidationResult } from "./validate.js";
+export type { LoadedScenario } from "./load.js";
+export type { JsonSchema } from "./schema.js";
+export type { ProblemCode } from "./problem-codes.js";

@@ -120,4 +120,15 @@ export type Route = { deliverAtUs: TimeUs } | { drop: string };
 
 export interface NetworkModel {
   route(from: string, to: string, sizeBytes: number, nowUs: TimeUs, rng: Rng): Route;
+  /**
+   * Optional fast path: the routing of one directed link, resolved once. The
+   * coordinator caches it per (from, to) pair and calls its `route` instead of the
+   * model's; both must give the same result.
+   */
+  link?(from: string, to: string): LinkRoute;
+}
+
+/** Routing of one directed link (see `NetworkModel.link`). */
+export interface LinkRoute {
+  route(sizeBytes: number, nowUs: TimeUs, rng: Rng): Route;
 }

@@ -1,1 +1,17 @@
-export {};
+export { runScenario } from "./run-scenario.js";
+export type { RunOptions, RunResult, RunSummaryJson } from "./run-scenario.js";
+export { SimulationLauncher, newRunId } from "./simulation-launcher.js";
+export type { SimulationLauncherOptions, CleanupReport, LaunchedRun } from "./simulation-launcher.js";
+export { defaultLaunchers, LauncherRegistry } from "./launchers.js";
+export type { AnyNodeLauncher } from "./launchers.js";
+export type { RunPlan } from "./plan.js";
+export type { TraceEvent } from "./trace-events.js";
+export { OUTPUT_FILES } from "./outputs.js";
+export type { Versions } from "./outputs.js";
+export { LaunchFailedError, RunTimeoutError, RunInterruptedError, NondeterminismError, UnknownNodeTypeError } from "./errors.js";
+export { RunRegistry } from "./resources/run-registry.js";
+export { defaultStateDir } from "./resources/state-dir.js";
+export { cleanLeftovers } from "./reaper/clean-leftovers.js";
+export type { CleanReport } from "./reaper/clean-leftovers.js";
+export { runCli } from "./cli/program.js";
+export { SIM_VERSION } from "./version.js";

@@ -1,1 +1,13 @@
-export {};
+export { ANOMALY_THRESHOLD } from "./_detector.js";
+export { CloudNode } from "./cloud.js";
+export { MlInferenceError, MlModelInvalidError, MlUnavailableError, UnknownSensorKindError } from "./errors.js";
+export { BUILTIN_NODE_TYPES, createBuiltinNode, needsInference } from "./factory.js";
+export { GatewayNode } from "./gateway.js";
+export { loadInference } from "./inference.js";
+export { SENSOR_KINDS, sensorKind } from "./sensor-kinds.js";
+export { SensorNode } from "./sensor.js";
+export { msToUs, secToUs } from "./time.js";
+export type { BuiltinNodeType } from "./factory.js";
+export type { LoadInferenceOptions } from "./inference.js";
+export type { SensorKindSpec } from "./sensor-kinds.js";
+export type { GatewayAggregate, InferenceEngine, InferenceStats, NodeServices, SensorReading } from "./types.js";

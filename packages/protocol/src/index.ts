@@ -1,1 +1,23 @@
-export {};
+export { PROTOCOL_VERSION, MAX_LINE_LENGTH, LOG_LEVELS } from "./messages.js";
+export type {
+  LogLevel,
+  InitMessage,
+  DeliverMessage,
+  AdvanceMessage,
+  ShutdownMessage,
+  CoordinatorMessage,
+  ReadyMessage,
+  SendMessage,
+  LogMessage,
+  DoneMessage,
+  NodeMessage,
+} from "./messages.js";
+export { encodeMessage, decodeNodeMessage, decodeCoordinatorMessage } from "./codec.js";
+export type { DecodeResult } from "./codec.js";
+export { LineSplitter } from "./line-splitter.js";
+export { ProtocolError } from "./errors.js";
+export type { ProtocolFailureKind } from "./errors.js";
+export { createProtocolNode } from "./protocol-node.js";
+export type { ProtocolNode, ProtocolNodeOptions, NodeExit } from "./protocol-node.js";
+export { runNode } from "./sdk.js";
+export type { Delivery, NodeRuntime, NodeHandlers, RunNodeOptions } from "./sdk.js";

@@ -1,0 +1,52 @@
+// `pnpm bench`: the reference workload of BENCHMARK.md at every scale, through the
+// real path (scenario -> @sim/config -> coordinator -> @sim/nodes -> latency model,
+// trace on, to a file) and through the bare loop. Each run is its own child process.
+// stdout: one JSON line per scale and engine; stderr: the ratio and the checks.
+//   node bench/reference.mjs [--scales 100/4,1000/10] [--source]
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const EXPECTED = {
+  "100/4": { events: 12_600, cloud: 600 },
+  "1000/10": { events: 126_000, cloud: 6_000 },
+  "10000/50": { events: 1_260_000, cloud: 60_000 },
+  "100000/500": { events: 12_600_000, cloud: 600_000 },
+};
+// BENCHMARK.md's targets.
+const MIN_RATIO = 0.5;
+const MAX_RSS_MB_AT_100K = 1024;
+
+const args = process.argv.slice(2);
+const scalesArg = args.includes("--scales") ? args[args.indexOf("--scales") + 1] : undefined;
+const scales = scalesArg ? scalesArg.split(",") : Object.keys(EXPECTED);
+const extra = args.includes("--source") ? ["--source"] : [];
+const script = fileURLToPath(new URL("run-scale.mjs", import.meta.url));
+
+let ok = true;
+for (const scale of scales) {
+  const [n, g] = scale.split("/");
+  const lines = {};
+  for (const engine of ["bare", "sim"]) {
+    const out = execFileSync(process.execPath, [...process.execArgv, script, engine, n, g, ...extra], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      maxBuffer: 1 << 20,
+    });
+    const line = out.trim().split("\n").pop();
+    process.stdout.write(`${line}\n`);
+    lines[engine] = JSON.parse(line);
+  }
+  const expected = EXPECTED[scale];
+  const ratio = lines.sim.events_per_s / lines.bare.events_per_s;
+  const notes = [];
+  for (const engine of ["bare", "sim"]) {
+    if (expected && (lines[engine].events !== expected.events || lines[engine].cloud_messages !== expected.cloud)) {
+      notes.push(`${engine} counts differ from BENCHMARK.md (${expected.events} events, ${expected.cloud} cloud messages)`);
+      ok = false;
+    }
+  }
+  if (scale === "10000/50" && ratio < MIN_RATIO) notes.push(`below the ${MIN_RATIO}x target`);
+  if (scale === "100000/500" && lines.sim.peak_rss_mb >= MAX_RSS_MB_AT_100K) notes.push(`peak RSS over ${MAX_RSS_MB_AT_100K} MB`);
+  process.stderr.write(`# ${scale}: sim ${(lines.sim.events_per_s / 1e6).toFixed(2)} M events/s = ${ratio.toFixed(2)}x bare (${(lines.bare.events_per_s / 1e6).toFixed(2)} M/s), sim peak RSS ${lines.sim.peak_rss_mb} MB${notes.length ? ` -- ${notes.join("; ")}` : ""}\n`);
+}
+if (!ok) process.exitCode = 1;

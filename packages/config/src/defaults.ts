@@ -1,0 +1,18 @@
+/** Values used when a scenario leaves a key out (see docs/scenario-format.md). */
+export const SCENARIO_DEFAULTS = Object.freeze({
+  seed: 0,
+  time_quantum_us: 10_000,
+  timeouts: Object.freeze({ startup_sec: 60, shutdown_grace_sec: 10, quantum_wall_sec: 30 }),
+  output: Object.freeze({ trace: true, metrics: true }),
+  sensor: Object.freeze({
+    sensors: Object.freeze(["temperature"]),
+    period_ms: 1000,
+    payload_bytes: 32,
+  }),
+  gateway: Object.freeze({ batch: 1, processing_ms: 0 }),
+  docker: Object.freeze({ protocol: "stdio", dockerfile: "Dockerfile" }),
+  latency: Object.freeze({ default_latency_ms: 0, jitter_ms: 0, loss: 0 }),
+  ml: Object.freeze({ edge_inference_ms: 10, cloud_inference_ms: 1, window: 8 }),
+  /** Name of a scenario built in code (no file). */
+  name: "scenario",
+});

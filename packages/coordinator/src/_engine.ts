@@ -1,0 +1,798 @@
+import { SimError } from "@sim/config";
+import type { Logger } from "pino";
+import { NodeFailedError } from "./errors.js";
+import { EventQueue } from "./event-queue.js";
+import { LatencyStats } from "./latency-stats.js";
+import { createRng, linkRngKey, nodeRngKey } from "./rng.js";
+import type { LinkSummary, NodeSummary, RunSummary } from "./summary.js";
+import { TraceRecorder } from "./trace-pipeline.js";
+import type { TraceSink } from "./trace-sinks.js";
+import type {
+  ExternalNode,
+  InboundMessage,
+  InProcessNode,
+  LinkRoute,
+  Message,
+  NetworkModel,
+  NodeContext,
+  OutboundMessage,
+  Rng,
+  Route,
+  SimNode,
+  TimeUs,
+} from "./types.js";
+
+/** Which send lines carry the payload (see docs/engine.md). */
+export type TracePayloads = "external" | "all" | "none";
+
+export interface ProgressEvent {
+  nowUs: TimeUs;
+  durationUs: TimeUs;
+  events: number;
+  /** Virtual time over wall time achieved so far (2 = twice as fast as real time). */
+  realtimeFactor: number;
+}
+
+export interface QuantumEvent {
+  /** The barrier the external nodes were advanced to. */
+  untilUs: TimeUs;
+  /** Messages handed to external nodes for this quantum. */
+  inbound: number;
+  /** Messages they sent during it. */
+  outbound: number;
+}
+
+export interface NodeErrorEvent {
+  nodeId: string;
+  error: Error;
+}
+
+export interface EngineHooks {
+  progress(p: ProgressEvent): void;
+  quantum(q: QuantumEvent): void;
+  nodeError(e: NodeErrorEvent): void;
+}
+
+export interface EngineOptions {
+  nodes: readonly SimNode[];
+  network: NetworkModel;
+  seed: number;
+  endUs: TimeUs;
+  timeQuantumUs: TimeUs;
+  realtimeFactor: number | null;
+  sink: TraceSink | null;
+  digest: boolean;
+  tracePayloads: TracePayloads;
+  traceThread: boolean | "auto";
+  groupOf: (nodeId: string) => string;
+  clock: () => number;
+  sleep: (ms: number) => Promise<void>;
+  logger: Logger;
+  progressIntervalMs: number;
+}
+
+/** The network model broke its contract (e.g. a delivery before the send). Not a node's fault. */
+export class NetworkModelError extends SimError {
+  constructor(message: string) {
+    super("SIM_NETWORK_MODEL_FAILED", message);
+  }
+}
+
+const KIND_TIMER = 1;
+const KIND_DELIVER = 2;
+
+const SLICE_DONE = 0;
+const SLICE_YIELD = 1;
+const SLICE_DRAIN = 2;
+const SLICE_PACE = 3;
+const SLICE_STOP = 4;
+
+/** Events per synchronous slice; between slices the loop yields (abort, I/O, progress). */
+const SLICE_EVENTS = 1 << 14;
+
+const RESERVED_EVENT_KINDS = new Set(["timer", "send", "deliver", "drop"]);
+const RESERVED_EVENT_KEYS = ["t", "ev", "node"];
+
+/** State of one directed (from, to) pair: its network route, its random stream, its counts. */
+class LinkRecord implements Rng {
+  sent = 0;
+  delivered = 0;
+  dropped = 0;
+  bytes = 0;
+  private gen: Rng | null = null;
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    readonly route: LinkRoute | null,
+    readonly tracePayload: boolean,
+    private readonly rngKey: () => string,
+  ) {}
+  /** The link's own stream, created on the first draw. */
+  next(): number {
+    return (this.gen ??= createRng(this.rngKey())).next();
+  }
+}
+
+interface PendingInbound {
+  at: number;
+  link: LinkRecord;
+  sent: number;
+  size: number;
+  payload: unknown;
+}
+
+class NodeCtx implements NodeContext {
+  private stream: Rng | null = null;
+  constructor(
+    readonly id: string,
+    private readonly index: number,
+    private readonly engine: Engine,
+  ) {}
+  get rng(): Rng {
+    return (this.stream ??= createRng(nodeRngKey(this.engine.seed, this.id)));
+  }
+  now(): TimeUs {
+    return this.engine.nowUs;
+  }
+  send(to: string, payload: unknown, sizeBytes: number): void {
+    this.engine.send(this.index, to, payload, sizeBytes);
+  }
+  setTimer(delayUs: TimeUs, tag: number): void {
+    this.engine.setTimer(this.index, delayUs, tag);
+  }
+  trace(kind: string, data: Record<string, unknown>): void {
+    this.engine.nodeEvent(this.index, kind, data);
+  }
+  count(counter: string, delta = 1): void {
+    this.engine.count(this.index, counter, delta);
+  }
+  latency(series: string, valueUs: TimeUs): void {
+    this.engine.latency.add(series, valueUs);
+  }
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The run's state and loop. Internal: `Coordinator` is the public face. */
+export class Engine {
+  readonly seed: number;
+  nowUs: TimeUs = 0;
+  readonly latency = new LatencyStats();
+
+  private readonly o: EngineOptions;
+  private readonly n: number;
+  private readonly ids: string[];
+  private readonly indexOf = new Map<string, number>();
+  private readonly inProcess: (InProcessNode | null)[];
+  private readonly externalIdx: number[] = [];
+  private readonly isExternal: Uint8Array;
+  private readonly ctxs: (NodeCtx | null)[];
+  private readonly endUs: number;
+
+  // Per node.
+  private readonly sentBy: Float64Array;
+  private readonly receivedBy: Float64Array;
+  private readonly droppedBy: Float64Array;
+  private readonly counters: (Map<string, number> | null)[];
+  // One-entry cache per sender: nodes mostly talk to one peer.
+  private readonly lastTo: (string | null)[];
+  private readonly lastLink: (LinkRecord | null)[];
+  private readonly links = new Map<number, LinkRecord>();
+  private readonly inbox: (PendingInbound[] | null)[];
+
+  // Event records, pooled; the queue orders their slot numbers.
+  private readonly queue = new EventQueue(1024);
+  private slotKind = new Uint8Array(1024);
+  private slotNode = new Int32Array(1024);
+  private slotTag = new Float64Array(1024);
+  private slotMsg: (Message | null)[] = new Array<Message | null>(1024).fill(null);
+  private slotLink: (LinkRecord | null)[] = new Array<LinkRecord | null>(1024).fill(null);
+  private freeSlots = new Int32Array(1024);
+  private nFree = 0;
+  private nSlots = 0;
+
+  private readonly trace: TraceRecorder | null;
+  private readonly reasonJson = new Map<string, string>();
+  private readonly droppedByReason = new Map<string, number>();
+
+  private events = 0;
+  private sent = 0;
+  private delivered = 0;
+  private dropped = 0;
+  private late = 0;
+
+  /** Index of the node being called, for blaming it if it throws. */
+  private current = -1;
+  private stopped = false;
+  private abortReason: string | null = null;
+  private failure: { error: Error; node: string | null } | null = null;
+  private wakeAbort: () => void = () => {};
+  private readonly aborted = new Promise<void>((resolve) => {
+    this.wakeAbort = resolve;
+  });
+
+  private wallStart = 0;
+  private lastProgress = 0;
+  private allowedUs = Infinity;
+  private ran = false;
+  private started = false;
+
+  constructor(options: EngineOptions) {
+    this.o = options;
+    this.seed = options.seed;
+    this.endUs = options.endUs;
+    const nodes = options.nodes;
+    const n = nodes.length;
+    this.n = n;
+    this.ids = nodes.map((node) => node.id);
+    this.inProcess = new Array<InProcessNode | null>(n).fill(null);
+    this.isExternal = new Uint8Array(n);
+    this.ctxs = new Array<NodeCtx | null>(n).fill(null);
+    this.inbox = new Array<PendingInbound[] | null>(n).fill(null);
+    nodes.forEach((node, i) => {
+      this.indexOf.set(node.id, i);
+      if (node.kind === "external") {
+        this.isExternal[i] = 1;
+        this.externalIdx.push(i);
+        this.inbox[i] = [];
+      } else {
+        this.inProcess[i] = node;
+        this.ctxs[i] = new NodeCtx(node.id, i, this);
+      }
+    });
+    this.sentBy = new Float64Array(n);
+    this.receivedBy = new Float64Array(n);
+    this.droppedBy = new Float64Array(n);
+    this.counters = new Array<Map<string, number> | null>(n).fill(null);
+    this.lastTo = new Array<string | null>(n).fill(null);
+    this.lastLink = new Array<LinkRecord | null>(n).fill(null);
+    this.allowedUs = options.realtimeFactor === null ? Infinity : 0;
+    this.trace =
+      options.sink !== null || options.digest
+        ? new TraceRecorder({ idsJson: this.ids.map((id) => JSON.stringify(id)), sink: options.sink, digest: options.digest, thread: options.traceThread })
+        : null;
+  }
+
+  abort(reason: string): void {
+    if (this.stopped) return;
+    this.abortReason = reason;
+    this.stopped = true;
+    this.wakeAbort();
+  }
+
+  async run(hooks: EngineHooks): Promise<RunSummary> {
+    if (this.ran) throw new SimError("SIM_COORDINATOR_REUSED", "Coordinator.run() was already called; create a new Coordinator for another run");
+    this.ran = true;
+    const { clock } = this.o;
+    this.wallStart = clock();
+    this.lastProgress = this.wallStart;
+    try {
+      if (!this.stopped) await this.startExternal(hooks);
+      if (!this.stopped) {
+        this.started = true;
+        this.startInProcess(hooks);
+      }
+      let barrier = this.externalIdx.length > 0 ? 0 : Infinity;
+      while (!this.stopped) {
+        await this.processUntil(Math.min(barrier, this.endUs), hooks);
+        if (this.stopped) break;
+        if (barrier >= this.endUs) {
+          this.nowUs = this.endUs;
+          break;
+        }
+        this.nowUs = barrier;
+        await this.barrier(barrier, Math.min(barrier + this.o.timeQuantumUs, this.endUs), hooks);
+        barrier += this.o.timeQuantumUs;
+      }
+      if (this.started) await this.finishNodes(hooks);
+    } catch (err) {
+      this.fail(null, err, hooks);
+    }
+    let traceResult = { digest: null as string | null, bytes: 0, lines: 0 };
+    if (this.trace !== null) {
+      try {
+        traceResult = await this.trace.close();
+      } catch (err) {
+        this.trace.destroy();
+        this.fail(null, err, hooks);
+      }
+    }
+    hooks.progress(this.progressEvent(clock()));
+    return this.summary(traceResult, (clock() - this.wallStart) / 1000);
+  }
+
+  // -------------------------------------------------------------------------
+  // Called by nodes through their context
+
+  send(from: number, to: string, payload: unknown, sizeBytes: number): void {
+    if (!(sizeBytes >= 0 && sizeBytes <= Number.MAX_SAFE_INTEGER && Math.floor(sizeBytes) === sizeBytes)) {
+      throw new TypeError(`send to ${JSON.stringify(to)}: sizeBytes must be a non-negative integer, got ${String(sizeBytes)}`);
+    }
+    const now = this.nowUs;
+    this.sent++;
+    this.sentBy[from]!++;
+    let link = this.lastLink[from]!;
+    if (this.lastTo[from] !== to) {
+      const toIdx = this.indexOf.get(to);
+      if (toIdx === undefined) {
+        this.sendToNowhere(from, to, payload, sizeBytes, now);
+        return;
+      }
+      link = this.link(from, toIdx);
+      this.lastTo[from] = to;
+      this.lastLink[from] = link;
+    }
+    link.sent++;
+    link.bytes += sizeBytes;
+    const trace = this.trace;
+    if (trace !== null) trace.send(now, from, link.to, null, sizeBytes, link.tracePayload ? payloadJson(payload) : null);
+    const route: Route = link.route !== null ? link.route.route(sizeBytes, now, link) : this.o.network.route(this.ids[from]!, to, sizeBytes, now, link);
+    const at = (route as { deliverAtUs?: number }).deliverAtUs;
+    if (at === undefined) {
+      this.drop(link, (route as { drop: string }).drop, sizeBytes, now);
+      return;
+    }
+    if (!(at >= now && Math.floor(at) === at)) {
+      throw new NetworkModelError(`network model returned deliverAtUs=${String(at)} for ${this.ids[from]} -> ${to} sent at ${now} µs; it must be an integer >= the send time`);
+    }
+    const toIdx = link.to;
+    if (this.isExternal[toIdx] === 1) {
+      if (at < this.endUs) this.inbox[toIdx]!.push({ at, link, sent: now, size: sizeBytes, payload });
+      return;
+    }
+    if (at >= this.endUs) return; // would land after the end: in flight
+    const slot = this.allocSlot();
+    this.slotKind[slot] = KIND_DELIVER;
+    this.slotNode[slot] = toIdx;
+    this.slotMsg[slot] = { from: this.ids[from]!, to, sentAtUs: now, sizeBytes, payload };
+    this.slotLink[slot] = link;
+    this.queue.push(at, slot);
+  }
+
+  setTimer(node: number, delayUs: TimeUs, tag: number): void {
+    if (!(delayUs >= 0 && delayUs <= Number.MAX_SAFE_INTEGER && Math.floor(delayUs) === delayUs)) {
+      throw new TypeError(`setTimer: delayUs must be a non-negative integer number of µs, got ${String(delayUs)}`);
+    }
+    if (typeof tag !== "number" || !Number.isFinite(tag)) throw new TypeError(`setTimer: tag must be a finite number, got ${String(tag)}`);
+    const at = this.nowUs + delayUs;
+    if (at >= this.endUs) return;
+    const slot = this.allocSlot();
+    this.slotKind[slot] = KIND_TIMER;
+    this.slotNode[slot] = node;
+    this.slotTag[slot] = tag;
+    this.queue.push(at, slot);
+  }
+
+  nodeEvent(node: number, kind: string, data: Record<string, unknown>): void {
+    if (RESERVED_EVENT_KINDS.has(kind)) throw new TypeError(`trace: kind "${kind}" is reserved for the coordinator's own events`);
+    for (const key of RESERVED_EVENT_KEYS) {
+      if (Object.hasOwn(data, key)) throw new TypeError(`trace: key "${key}" is reserved (every line has "t", "ev" and "node")`);
+    }
+    if (this.trace === null) return;
+    const json = JSON.stringify(data);
+    this.trace.nodeEvent(this.nowUs, node, JSON.stringify(kind), json.length > 2 ? json.slice(1, -1) : null);
+  }
+
+  count(node: number, counter: string, delta: number): void {
+    let map = this.counters[node];
+    if (map == null) {
+      map = new Map();
+      this.counters[node] = map;
+    }
+    map.set(counter, (map.get(counter) ?? 0) + delta);
+  }
+
+  // -------------------------------------------------------------------------
+  // The loop
+
+  private async processUntil(limit: number, hooks: EngineHooks): Promise<void> {
+    const { realtimeFactor, clock } = this.o;
+    for (;;) {
+      if (realtimeFactor !== null) this.allowedUs = Math.max(this.allowedUs, (clock() - this.wallStart) * 1000 * realtimeFactor);
+      let status: number;
+      try {
+        status = this.processSlice(limit);
+      } catch (err) {
+        this.fail(this.current, err, hooks);
+        return;
+      }
+      this.maybeProgress(hooks);
+      if (status === SLICE_DONE || status === SLICE_STOP) return;
+      if (status === SLICE_YIELD) await yieldToLoop();
+      else if (status === SLICE_DRAIN) {
+        try {
+          await this.trace!.drain();
+        } catch (err) {
+          this.fail(null, err, hooks);
+          return;
+        }
+      } else if (status === SLICE_PACE) await this.pace(this.queue.peekTime());
+    }
+  }
+
+  /** Runs events with time < limit until one of the SLICE_* conditions. Synchronous. */
+  private processSlice(limit: number): number {
+    const queue = this.queue;
+    const trace = this.trace;
+    const kinds = this.slotKind;
+    const nodesAt = this.slotNode;
+    let budget = SLICE_EVENTS;
+    for (;;) {
+      const t = queue.peekTime();
+      if (t >= limit) return SLICE_DONE;
+      if (this.stopped) return SLICE_STOP;
+      if (budget-- === 0) return SLICE_YIELD;
+      if (trace !== null && trace.blocked) return SLICE_DRAIN;
+      if (t > this.allowedUs) return SLICE_PACE;
+      const slot = queue.pop();
+      this.nowUs = t;
+      const node = nodesAt[slot]!;
+      this.current = node;
+      this.events++;
+      if (kinds[slot] === KIND_DELIVER) {
+        const msg = this.slotMsg[slot]!;
+        const link = this.slotLink[slot]!;
+        this.slotMsg[slot] = null;
+        this.slotLink[slot] = null;
+        this.freeSlots[this.nFree++] = slot;
+        link.delivered++;
+        this.delivered++;
+        this.receivedBy[node]!++;
+        if (trace !== null) trace.deliver(t, link.from, node, msg.sentAtUs, msg.sizeBytes);
+        this.inProcess[node]!.receive(msg, this.ctxs[node]!);
+      } else {
+        const tag = this.slotTag[slot]!;
+        this.freeSlots[this.nFree++] = slot;
+        if (trace !== null) trace.timer(t, node, tag);
+        this.inProcess[node]!.timer(tag, this.ctxs[node]!);
+      }
+    }
+  }
+
+  private async pace(untilUs: number): Promise<void> {
+    const factor = this.o.realtimeFactor!;
+    const waitMs = untilUs / (1000 * factor) - (this.o.clock() - this.wallStart);
+    // Sub-µs waits are rounding noise; skipping them guarantees progress.
+    if (waitMs > 0.001) await Promise.race([this.o.sleep(waitMs), this.aborted]);
+    if (untilUs > this.allowedUs) this.allowedUs = untilUs;
+  }
+
+  private startInProcess(hooks: EngineHooks): void {
+    for (let i = 0; i < this.n && !this.stopped; i++) {
+      const node = this.inProcess[i];
+      if (node == null) continue;
+      this.current = i;
+      try {
+        node.start(this.ctxs[i]!);
+      } catch (err) {
+        this.fail(i, err, hooks);
+      }
+    }
+  }
+
+  private async startExternal(hooks: EngineHooks): Promise<void> {
+    if (this.externalIdx.length === 0) return;
+    const init = { seed: this.seed, timeQuantumUs: this.o.timeQuantumUs };
+    await this.allExternal((node) => node.start(init), hooks);
+  }
+
+  /**
+   * Calls `call` on every external node at once; resolves with their results in node
+   * order, or with null after the first failure (reported) or an abort.
+   */
+  private async allExternal<T>(call: (node: ExternalNode, j: number) => Promise<T>, hooks: EngineHooks): Promise<T[] | null> {
+    const results = new Array<T>(this.externalIdx.length);
+    let failed: { idx: number; err: unknown } | null = null;
+    const all = new Promise<void>((resolve) => {
+      let pending = this.externalIdx.length;
+      this.externalIdx.forEach((idx, j) => {
+        let p: Promise<T>;
+        try {
+          p = Promise.resolve(call(this.o.nodes[idx] as ExternalNode, j));
+        } catch (err) {
+          p = Promise.reject(err);
+        }
+        p.then(
+          (value) => {
+            results[j] = value;
+            if (--pending === 0) resolve();
+          },
+          (err: unknown) => {
+            failed ??= { idx, err };
+            resolve();
+          },
+        );
+      });
+    });
+    await Promise.race([all, this.aborted]);
+    if (failed !== null) {
+      const { idx, err } = failed;
+      this.fail(idx, err, hooks);
+    }
+    return this.stopped ? null : results;
+  }
+
+  private async barrier(atUs: number, untilUs: number, hooks: EngineHooks): Promise<void> {
+    if (this.o.realtimeFactor !== null && atUs > this.allowedUs) {
+      await this.pace(atUs);
+      if (this.stopped) return;
+    }
+    const trace = this.trace;
+    let inboundCount = 0;
+    const inbound = this.externalIdx.map((idx) => {
+      const box = this.inbox[idx]!;
+      if (box.length === 0) return [];
+      box.sort(byTime); // stable: equal times stay in send order
+      const ready: InboundMessage[] = [];
+      const keep: PendingInbound[] = [];
+      for (const p of box) {
+        if (p.at >= untilUs) {
+          keep.push(p);
+          continue;
+        }
+        const late = p.at < atUs;
+        const at = late ? atUs : p.at;
+        if (late) {
+          this.late++;
+          if (trace !== null) trace.deliverLate(at, p.link.from, idx, p.sent, p.size, p.at);
+        } else if (trace !== null) trace.deliver(at, p.link.from, idx, p.sent, p.size);
+        p.link.delivered++;
+        this.delivered++;
+        this.receivedBy[idx]!++;
+        this.events++;
+        ready.push({ from: this.ids[p.link.from]!, atUs: at, payload: p.payload, sizeBytes: p.size });
+      }
+      this.inbox[idx] = keep;
+      inboundCount += ready.length;
+      return ready;
+    });
+    const outbound = await this.allExternal((node, j) => node.advance(untilUs, inbound[j]!), hooks);
+    if (outbound === null) return;
+    const sends: { idx: number; id: string; m: OutboundMessage }[] = [];
+    for (let j = 0; j < outbound.length; j++) {
+      const idx = this.externalIdx[j]!;
+      const id = this.ids[idx]!;
+      const list = outbound[j];
+      if (!Array.isArray(list)) {
+        this.fail(idx, new NodeFailedError(id, `advance(${untilUs}) resolved with ${typeof list}, expected an array of messages`), hooks);
+        return;
+      }
+      for (const m of list) {
+        const problem = outboundProblem(m, atUs, untilUs);
+        if (problem !== null) {
+          this.fail(idx, new NodeFailedError(id, problem), hooks);
+          return;
+        }
+        sends.push({ idx, id, m });
+      }
+    }
+    // Replies arrive in wall-clock order; this sort makes the trace independent of it.
+    sends.sort((a, b) => a.m.atUs - b.m.atUs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || a.m.nodeSeq - b.m.nodeSeq);
+    for (const s of sends) {
+      this.nowUs = s.m.atUs;
+      this.current = s.idx;
+      try {
+        this.send(s.idx, s.m.to, s.m.payload, s.m.sizeBytes);
+      } catch (err) {
+        this.fail(s.idx, err, hooks);
+        return;
+      }
+    }
+    this.nowUs = atUs;
+    hooks.quantum({ untilUs, inbound: inboundCount, outbound: sends.length });
+  }
+
+  private async finishNodes(hooks: EngineHooks): Promise<void> {
+    for (let i = 0; i < this.n; i++) {
+      const node = this.inProcess[i];
+      if (node?.finish === undefined) continue;
+      this.current = i;
+      try {
+        await node.finish(this.ctxs[i]!);
+      } catch (err) {
+        this.fail(i, err, hooks);
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Helpers
+
+  private link(from: number, to: number): LinkRecord {
+    const key = from * this.n + to;
+    let link = this.links.get(key);
+    if (link === undefined) {
+      const fromId = this.ids[from]!;
+      const toId = this.ids[to]!;
+      const mode = this.o.tracePayloads;
+      const tracePayload = mode === "all" || (mode === "external" && (this.isExternal[from] === 1 || this.isExternal[to] === 1));
+      const route = this.o.network.link?.(fromId, toId) ?? null;
+      const seed = this.seed;
+      link = new LinkRecord(from, to, route, tracePayload, () => linkRngKey(seed, fromId, toId));
+      this.links.set(key, link);
+    }
+    return link;
+  }
+
+  private sendToNowhere(from: number, to: string, payload: unknown, size: number, now: number): void {
+    const trace = this.trace;
+    if (trace !== null) {
+      const toJson = JSON.stringify(String(to));
+      trace.send(now, from, -1, toJson, size, this.o.tracePayloads === "all" ? payloadJson(payload) : null);
+      trace.drop(now, from, -1, toJson, size, this.jsonReason("no-such-node"));
+    }
+    this.countDrop("no-such-node", from);
+    if (this.droppedByReason.get("no-such-node") === 1) {
+      this.o.logger.warn({ from: this.ids[from], to }, "a node sent to an unknown node id; the message is dropped (reason no-such-node)");
+    }
+  }
+
+  private drop(link: LinkRecord, reason: string, size: number, now: number): void {
+    link.dropped++;
+    if (this.trace !== null) this.trace.drop(now, link.from, link.to, null, size, this.jsonReason(reason));
+    this.countDrop(reason, link.from);
+  }
+
+  private countDrop(reason: string, from: number): void {
+    this.dropped++;
+    this.droppedBy[from]!++;
+    this.droppedByReason.set(reason, (this.droppedByReason.get(reason) ?? 0) + 1);
+  }
+
+  private jsonReason(reason: string): string {
+    let json = this.reasonJson.get(reason);
+    if (json === undefined) {
+      json = JSON.stringify(String(reason));
+      this.reasonJson.set(reason, json);
+    }
+    return json;
+  }
+
+  private allocSlot(): number {
+    if (this.nFree > 0) return this.freeSlots[--this.nFree]!;
+    if (this.nSlots === this.slotKind.length) this.growSlots();
+    return this.nSlots++;
+  }
+
+  private growSlots(): void {
+    const cap = this.slotKind.length * 2;
+    const kind = new Uint8Array(cap);
+    kind.set(this.slotKind);
+    this.slotKind = kind;
+    const node = new Int32Array(cap);
+    node.set(this.slotNode);
+    this.slotNode = node;
+    const tag = new Float64Array(cap);
+    tag.set(this.slotTag);
+    this.slotTag = tag;
+    const free = new Int32Array(cap);
+    free.set(this.freeSlots);
+    this.freeSlots = free;
+    for (let i = this.slotMsg.length; i < cap; i++) {
+      this.slotMsg.push(null);
+      this.slotLink.push(null);
+    }
+  }
+
+  private fail(nodeIdx: number | null, err: unknown, hooks: EngineHooks): void {
+    this.stopped = true;
+    if (this.failure !== null) return;
+    let node: string | null = null;
+    let error: Error;
+    if (err instanceof NodeFailedError) {
+      error = err;
+      node = err.nodeId;
+    } else if (nodeIdx !== null && nodeIdx >= 0 && !(err instanceof NetworkModelError) && !(err instanceof SimError && err.code === "SIM_TRACE_WRITE_FAILED")) {
+      node = this.ids[nodeIdx]!;
+      const message = err instanceof Error ? err.message : String(err);
+      error = new NodeFailedError(node, `threw at t=${this.nowUs} µs: ${message}`, { cause: err });
+    } else {
+      error = err instanceof Error ? err : new Error(String(err));
+    }
+    this.failure = { error, node };
+    this.o.logger.error({ err: error, node }, "run failed");
+    if (node !== null) hooks.nodeError({ nodeId: node, error });
+  }
+
+  /** The error that ended the run, if any. */
+  get error(): Error | null {
+    return this.failure?.error ?? null;
+  }
+
+  private maybeProgress(hooks: EngineHooks): void {
+    const now = this.o.clock();
+    if (now - this.lastProgress < this.o.progressIntervalMs) return;
+    this.lastProgress = now;
+    hooks.progress(this.progressEvent(now));
+  }
+
+  private progressEvent(wallNow: number): ProgressEvent {
+    const wallMs = wallNow - this.wallStart;
+    return { nowUs: this.nowUs, durationUs: this.endUs, events: this.events, realtimeFactor: wallMs > 0 ? this.nowUs / 1000 / wallMs : 0 };
+  }
+
+  private summary(trace: { digest: string | null; bytes: number; lines: number }, wallSec: number): RunSummary {
+    const nodes: Record<string, NodeSummary> = {};
+    for (let i = 0; i < this.n; i++) {
+      const counters: Record<string, number> = {};
+      const map = this.counters[i];
+      if (map != null) for (const key of [...map.keys()].sort()) counters[key] = map.get(key)!;
+      nodes[this.ids[i]!] = { type: this.o.nodes[i]!.type, sent: this.sentBy[i]!, received: this.receivedBy[i]!, dropped: this.droppedBy[i]!, counters };
+    }
+    const byGroup = new Map<string, LinkSummary>();
+    const groupOf = new Map<number, string>();
+    const group = (i: number) => {
+      let g = groupOf.get(i);
+      if (g === undefined) {
+        g = this.o.groupOf(this.ids[i]!);
+        groupOf.set(i, g);
+      }
+      return g;
+    };
+    for (const link of this.links.values()) {
+      const key = `${group(link.from)}->${group(link.to)}`;
+      let s = byGroup.get(key);
+      if (s === undefined) {
+        s = { messages: 0, delivered: 0, dropped: 0, bytes: 0 };
+        byGroup.set(key, s);
+      }
+      s.messages += link.sent;
+      s.delivered += link.delivered;
+      s.dropped += link.dropped;
+      s.bytes += link.bytes;
+    }
+    const links: Record<string, LinkSummary> = {};
+    for (const key of [...byGroup.keys()].sort()) links[key] = byGroup.get(key)!;
+    const droppedByReason: Record<string, number> = {};
+    for (const key of [...this.droppedByReason.keys()].sort()) droppedByReason[key] = this.droppedByReason.get(key)!;
+    const failure = this.failure;
+    return {
+      success: failure === null && this.abortReason === null,
+      seed: this.seed,
+      duration_sec: this.nowUs / 1e6,
+      wall_sec: wallSec,
+      digest: trace.digest,
+      trace_path: this.o.sink?.path ?? null,
+      trace_lines: trace.lines,
+      trace_bytes: trace.bytes,
+      events: this.events,
+      messages: {
+        sent: this.sent,
+        delivered: this.delivered,
+        dropped: this.dropped,
+        dropped_by_reason: droppedByReason,
+        late_deliveries: this.late,
+        in_flight: this.sent - this.delivered - this.dropped,
+      },
+      latency_ms: this.latency.figures(),
+      nodes,
+      links,
+      aborted: this.abortReason,
+      error:
+        failure === null
+          ? null
+          : { code: failure.error instanceof SimError ? failure.error.code : "SIM_INTERNAL_ERROR", message: failure.error.message, node: failure.node },
+    };
+  }
+}
+
+function byTime(a: PendingInbound, b: PendingInbound): number {
+  return a.at - b.at;
+}
+
+function payloadJson(payload: unknown): string | null {
+  if (payload === undefined) return null;
+  return JSON.stringify(payload) ?? null;
+}
+
+function outboundProblem(m: OutboundMessage, fromUs: number, untilUs: number): string | null {
+  if (m === null || typeof m !== "object") return `sent ${String(m)} instead of a message`;
+  if (typeof m.to !== "string") return `sent a message without a "to" node id`;
+  if (!(typeof m.atUs === "number" && Math.floor(m.atUs) === m.atUs)) return `sent a message with at_us=${String(m.atUs)}, which is not an integer`;
+  if (m.atUs < fromUs || m.atUs >= untilUs) return `sent a message at at_us=${m.atUs}, outside the quantum it was running [${fromUs}, ${untilUs})`;
+  if (!(typeof m.sizeBytes === "number" && m.sizeBytes >= 0 && Math.floor(m.sizeBytes) === m.sizeBytes && m.sizeBytes <= Number.MAX_SAFE_INTEGER)) {
+    return `sent a message with size_bytes=${String(m.sizeBytes)}; it must be a non-negative integer`;
+  }
+  if (typeof m.nodeSeq !== "number" || !Number.isFinite(m.nodeSeq)) return `sent a message without a numeric nodeSeq`;
+  return null;
+}

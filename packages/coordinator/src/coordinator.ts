@@ -1,0 +1,147 @@
+import { EventEmitter } from "eventemitter3";
+import { pino, type Logger } from "pino";
+import { Engine, type NodeErrorEvent, type ProgressEvent, type QuantumEvent, type TracePayloads } from "./_engine.js";
+import { DirectNetwork } from "./direct-network.js";
+import { CoordinatorOptionsError } from "./errors.js";
+import type { RunSummary } from "./summary.js";
+import type { TraceSink } from "./trace-sinks.js";
+import type { NetworkModel, SimNode, TimeUs } from "./types.js";
+
+export interface CoordinatorOptions {
+  /** Every node, in scenario order (the order of `start` calls at t = 0). Ids must be unique. */
+  nodes: readonly SimNode[];
+  /** Default: `DirectNetwork`. */
+  network?: NetworkModel;
+  /** Integer seed; random streams are keyed `${seed}/${nodeId}` and `${seed}/link/${from}->${to}`. */
+  seed: number;
+  /** Virtual time simulated: events at t < durationUs run. Give this or `endUs`. */
+  durationUs?: TimeUs;
+  /** Same as `durationUs` (runs start at 0). */
+  endUs?: TimeUs;
+  /** Lockstep quantum for external nodes. Default 10 000 µs. */
+  timeQuantumUs?: TimeUs;
+  /** Pace virtual time to wall time × factor; null/absent: as fast as possible. */
+  realtimeFactor?: number | null;
+  /** Where the trace goes; false/absent: nowhere (the digest is still computed). */
+  trace?: TraceSink | false;
+  /** Compute the SHA-256 digest of the trace. Default true. */
+  digest?: boolean;
+  /** Which send lines carry the payload: "external" (default: messages from or to an external node), "all", "none". */
+  tracePayloads?: TracePayloads;
+  /** Encode the trace in a worker thread: "auto" (default) once it outgrows one batch, or always/never. */
+  traceThread?: boolean | "auto";
+  /** Group of each node id, for the `links` summary (`sensor->gateway`); default: the id itself. */
+  groups?: Readonly<Record<string, string>> | ((nodeId: string) => string);
+  /** Wall clock in ms, only for wall-time figures, progress and pacing. Default `performance.now`. */
+  clock?: () => number;
+  /** Sleep used for pacing. Default: setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Minimum wall time between `progress` events. Default 250 ms. */
+  progressIntervalMs?: number;
+}
+
+export interface CoordinatorEvents {
+  progress: (p: ProgressEvent) => void;
+  /** After every barrier: external nodes were advanced to `untilUs`. */
+  quantum: (q: QuantumEvent) => void;
+  /** A node failed; the run stops and its summary has `success: false` and `error`. */
+  "node-error": (e: NodeErrorEvent) => void;
+  finished: (summary: RunSummary) => void;
+}
+
+const DEFAULT_QUANTUM_US = 10_000;
+const DEFAULT_PROGRESS_MS = 250;
+
+/**
+ * The deterministic engine: virtual time in integer µs, one event queue ordered by
+ * (time, insertion), in-process nodes called at exact event times, external nodes
+ * advanced in lockstep at barriers of `timeQuantumUs`, a network model, and a
+ * streamed trace with its SHA-256 digest.
+ *
+ * `run()` resolves with the summary in every case (also after a node failure or
+ * `abort()`: `success` is false and `error`/`aborted` say why); it rejects only when
+ * called twice.
+ */
+export class Coordinator extends EventEmitter<CoordinatorEvents> {
+  private readonly engine: Engine;
+
+  constructor(options: CoordinatorOptions) {
+    super();
+    const { nodes, seed } = options;
+    if (!Array.isArray(nodes)) throw new CoordinatorOptionsError("nodes must be an array of SimNode");
+    const seen = new Set<string>();
+    for (const node of nodes) {
+      if (node === null || typeof node !== "object" || typeof node.id !== "string" || node.id === "") {
+        throw new CoordinatorOptionsError("every node needs a non-empty string id");
+      }
+      if (node.kind !== "in-process" && node.kind !== "external") {
+        throw new CoordinatorOptionsError(`node "${node.id}": kind must be "in-process" or "external", got ${JSON.stringify((node as { kind?: unknown }).kind)}`);
+      }
+      if (seen.has(node.id)) throw new CoordinatorOptionsError(`node id "${node.id}" appears twice; ids must be unique`);
+      seen.add(node.id);
+    }
+    if (!Number.isSafeInteger(seed)) throw new CoordinatorOptionsError(`seed must be an integer, got ${String(seed)}`);
+    const { durationUs, endUs } = options;
+    if (durationUs !== undefined && endUs !== undefined && durationUs !== endUs) {
+      throw new CoordinatorOptionsError(`durationUs (${durationUs}) and endUs (${endUs}) disagree; give one of them`);
+    }
+    const end = durationUs ?? endUs;
+    if (end === undefined || !Number.isSafeInteger(end) || end <= 0) {
+      throw new CoordinatorOptionsError(`durationUs must be a positive integer number of µs, got ${String(end)}`);
+    }
+    const quantum = options.timeQuantumUs ?? DEFAULT_QUANTUM_US;
+    if (!Number.isSafeInteger(quantum) || quantum <= 0) throw new CoordinatorOptionsError(`timeQuantumUs must be a positive integer, got ${String(quantum)}`);
+    const factor = options.realtimeFactor ?? null;
+    if (factor !== null && !(Number.isFinite(factor) && factor > 0)) throw new CoordinatorOptionsError(`realtimeFactor must be a number > 0, got ${String(factor)}`);
+    const payloads = options.tracePayloads ?? "external";
+    if (payloads !== "external" && payloads !== "all" && payloads !== "none") {
+      throw new CoordinatorOptionsError(`tracePayloads must be "external", "all" or "none", got ${JSON.stringify(payloads)}`);
+    }
+    const groups = options.groups;
+    const groupOf = typeof groups === "function" ? groups : groups === undefined ? (id: string) => id : (id: string) => groups[id] ?? id;
+    this.engine = new Engine({
+      nodes,
+      network: options.network ?? new DirectNetwork(),
+      seed,
+      endUs: end,
+      timeQuantumUs: quantum,
+      realtimeFactor: factor,
+      sink: options.trace === false || options.trace === undefined ? null : options.trace,
+      digest: options.digest ?? true,
+      tracePayloads: payloads,
+      traceThread: options.traceThread ?? "auto",
+      groupOf,
+      clock: options.clock ?? (() => performance.now()),
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      logger: options.logger ?? pino({ level: "silent" }),
+      progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_MS,
+    });
+  }
+
+  /** Runs to the end (or a failure, or `abort`) and resolves with the summary. Once per Coordinator. */
+  async run(): Promise<RunSummary> {
+    const summary = await this.engine.run({
+      progress: (p) => this.emit("progress", p),
+      quantum: (q) => this.emit("quantum", q),
+      nodeError: (e) => this.emit("node-error", e),
+    });
+    this.emit("finished", summary);
+    return summary;
+  }
+
+  /**
+   * Stops the run early (interrupt, timeout): the current event completes, in-process
+   * nodes get `finish`, the trace is closed, and the summary has `success: false`,
+   * `aborted: reason`. An external node's `advance` in progress is not awaited.
+   */
+  abort(reason = "aborted"): void {
+    this.engine.abort(reason);
+  }
+
+  /** The error that ended the run (a NodeFailedError names the node), or null. */
+  get error(): Error | null {
+    return this.engine.error;
+  }
+}

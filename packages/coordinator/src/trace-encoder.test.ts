@@ -1,0 +1,95 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { createRng } from "./rng.js";
+import { createTraceEncoder } from "./trace-encoder.js";
+import { TraceRecorder } from "./trace-pipeline.js";
+import { MemoryTraceSink } from "./trace-sinks.js";
+
+const IDS = ["s1", "g1", "ünï"].map((id) => JSON.stringify(id));
+
+/** Drives a recorder with one record of each kind; returns the trace text. */
+async function sample(thread: boolean): Promise<{ text: string; digest: string | null }> {
+  const sink = new MemoryTraceSink();
+  const rec = new TraceRecorder({ idsJson: IDS, sink, digest: true, thread });
+  rec.timer(0, 0, 0);
+  rec.timer(5, 0, 0.1);
+  rec.timer(6, 2, -3);
+  rec.send(120000, 0, 1, null, 32, null);
+  rec.send(120001, 0, -1, JSON.stringify("nowhere"), 1099511627776, JSON.stringify({ v: 1.5, s: "é✓😀", a: [1, null] }));
+  rec.deliver(125000, 0, 1, 120000, 32);
+  rec.deliverLate(130000, 0, 1, 120000, 32, 125500);
+  rec.drop(120001, 0, -1, JSON.stringify("nowhere"), 7, JSON.stringify("no-such-node"));
+  rec.drop(2, 1, 0, null, 7, JSON.stringify("loss"));
+  rec.nodeEvent(9, 1, JSON.stringify("inference"), '"score":0.25,"label":"anomaly"');
+  rec.nodeEvent(10, 2, JSON.stringify("boot"), null);
+  const result = await rec.close();
+  return { text: sink.text(), digest: result.digest };
+}
+
+const EXPECTED = [
+  '{"t":0,"ev":"timer","node":"s1","tag":0}',
+  '{"t":5,"ev":"timer","node":"s1","tag":0.1}',
+  '{"t":6,"ev":"timer","node":"ünï","tag":-3}',
+  '{"t":120000,"ev":"send","from":"s1","to":"g1","size":32}',
+  '{"t":120001,"ev":"send","from":"s1","to":"nowhere","size":1099511627776,"payload":{"v":1.5,"s":"é✓😀","a":[1,null]}}',
+  '{"t":125000,"ev":"deliver","from":"s1","to":"g1","sent":120000,"size":32}',
+  '{"t":130000,"ev":"deliver","from":"s1","to":"g1","sent":120000,"size":32,"due":125500}',
+  '{"t":120001,"ev":"drop","from":"s1","to":"nowhere","size":7,"reason":"no-such-node"}',
+  '{"t":2,"ev":"drop","from":"g1","to":"s1","size":7,"reason":"loss"}',
+  '{"t":9,"ev":"inference","node":"g1","score":0.25,"label":"anomaly"}',
+  '{"t":10,"ev":"boot","node":"ünï"}',
+];
+
+describe("trace encoding", () => {
+  it("writes each record as one compact JSON line, numbers as JavaScript prints them", async () => {
+    const { text, digest } = await sample(false);
+    expect(text).toBe(`${EXPECTED.join("\n")}\n`);
+    for (const line of EXPECTED) expect(JSON.stringify(JSON.parse(line))).toBe(line);
+    expect(digest).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
+  });
+
+  it("gives the same bytes and digest in the encoder thread", async () => {
+    expect(await sample(true)).toEqual(await sample(false));
+  });
+
+  it("a large random trace is identical inline and threaded, and the digest covers exactly the bytes written", async () => {
+    const run = async (thread: boolean) => {
+      const rng = createRng("test/trace-big");
+      const sink = new MemoryTraceSink();
+      const rec = new TraceRecorder({ idsJson: IDS, sink, digest: true, thread });
+      for (let i = 0; i < 60_000; i++) {
+        const u = rng.next();
+        const t = Math.floor(rng.next() * 1e9);
+        if (u < 0.3) rec.timer(t, i % 3, i % 7);
+        else if (u < 0.6) rec.send(t, i % 3, (i + 1) % 3, null, i, i % 100 === 0 ? JSON.stringify({ i, x: rng.next() }) : null);
+        else if (u < 0.9) rec.deliver(t, i % 3, (i + 1) % 3, t - 5, i);
+        else rec.nodeEvent(t, i % 3, '"k"', `"x":${rng.next()}`);
+      }
+      const result = await rec.close();
+      return { bytes: sink.buffer(), result };
+    };
+    const inline = await run(false);
+    const threaded = await run(true);
+    expect(threaded.bytes.equals(inline.bytes)).toBe(true);
+    expect(threaded.result).toEqual(inline.result);
+    expect(inline.result.lines).toBe(60_000);
+    expect(inline.result.bytes).toBe(inline.bytes.length);
+    expect(inline.result.digest).toBe(createHash("sha256").update(inline.bytes).digest("hex"));
+    expect(inline.bytes.toString("utf8").split("\n").length).toBe(60_001);
+  });
+
+  it("chunk boundaries do not change the bytes (tiny chunks, lines longer than a chunk)", () => {
+    const encode = (chunkSize: number) => {
+      const chunks: Uint8Array[] = [];
+      const enc = createTraceEncoder(IDS, chunkSize, (c) => chunks.push(c.slice()));
+      const strings = [JSON.stringify("x".repeat(500))];
+      const rec = new Float64Array([1, 5, 0, 1, 2, 6, 0, 1, 3, 0, 3, 7, 0, 1, 4, 9]);
+      enc.encode(rec, rec.length, strings);
+      enc.finish();
+      return Buffer.concat(chunks).toString("utf8");
+    };
+    const big = encode(1 << 16);
+    expect(encode(64)).toBe(big);
+    expect(big.split("\n")[1]).toBe(`{"t":6,"ev":"send","from":"s1","to":"g1","size":3,"payload":"${"x".repeat(500)}"}`);
+  });
+});

@@ -1,0 +1,410 @@
+import { createHash, type Hash } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import { TraceWriteError } from "./errors.js";
+import {
+  createTraceEncoder,
+  REC_DELIVER,
+  REC_DELIVER_LATE,
+  REC_DROP,
+  REC_MAX_WORDS,
+  REC_NODE_EVENT,
+  REC_SEND,
+  REC_TIMER,
+  type TraceEncoder,
+} from "./trace-encoder.js";
+import type { TraceSink } from "./trace-sinks.js";
+
+/** Doubles per record batch (512 KiB, about 12k lines). */
+const BATCH_WORDS = 1 << 16;
+/** Bytes per encoded chunk handed to the sink and the hash. */
+const CHUNK_BYTES = 1 << 20;
+/** Batches the encoder thread may hold before the engine waits: bounds memory. */
+const MAX_BATCHES_IN_FLIGHT = 6;
+
+export interface TraceResult {
+  /** Hex SHA-256 of the trace bytes; null when the digest was disabled. */
+  digest: string | null;
+  bytes: number;
+  lines: number;
+}
+
+export interface TraceRecorderOptions {
+  /** JSON-quoted node ids by node index. */
+  idsJson: readonly string[];
+  sink: TraceSink | null;
+  digest: boolean;
+  /**
+   * Encode in a worker thread: "auto" starts one as soon as the trace outgrows a
+   * single batch (small runs never pay for the thread).
+   */
+  thread: boolean | "auto";
+}
+
+interface Backend {
+  /** Takes the batch (the buffer may be transferred) and returns a buffer to fill next. */
+  submit(rec: Float64Array, words: number, strings: string[]): Float64Array;
+  readonly blocked: boolean;
+  drain(): Promise<void>;
+  close(): Promise<{ digest: string | null; bytes: number }>;
+  destroy(): void;
+}
+
+/**
+ * The engine's side of the trace: appends compact numeric records (a few typed-array
+ * stores per line), ships them in batches to the encoder, and signals backpressure
+ * through `blocked`, which the event loop checks between events.
+ */
+export class TraceRecorder {
+  blocked = false;
+  lines = 0;
+  private rec: Float64Array = new Float64Array(BATCH_WORDS);
+  private words = 0;
+  private strings: string[] = [];
+  private backend: Backend | null = null;
+  private shipped = false;
+  private readonly options: TraceRecorderOptions;
+
+  constructor(options: TraceRecorderOptions) {
+    this.options = options;
+  }
+
+  timer(t: number, node: number, tag: number): void {
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_TIMER;
+    r[w + 1] = t;
+    r[w + 2] = node;
+    r[w + 3] = tag;
+    this.words = w + 4;
+    this.lines++;
+  }
+
+  /** `to` < 0: unknown id, pass `toJson`. `payloadJson` null: no payload in the line. */
+  send(t: number, from: number, to: number, toJson: string | null, size: number, payloadJson: string | null): void {
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_SEND;
+    r[w + 1] = t;
+    r[w + 2] = from;
+    r[w + 3] = to >= 0 ? to : -1 - this.str(toJson!);
+    r[w + 4] = size;
+    r[w + 5] = payloadJson === null ? -1 : this.str(payloadJson);
+    this.words = w + 6;
+    this.lines++;
+  }
+
+  deliver(t: number, from: number, to: number, sent: number, size: number): void {
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_DELIVER;
+    r[w + 1] = t;
+    r[w + 2] = from;
+    r[w + 3] = to;
+    r[w + 4] = sent;
+    r[w + 5] = size;
+    this.words = w + 6;
+    this.lines++;
+  }
+
+  deliverLate(t: number, from: number, to: number, sent: number, size: number, due: number): void {
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_DELIVER_LATE;
+    r[w + 1] = t;
+    r[w + 2] = from;
+    r[w + 3] = to;
+    r[w + 4] = sent;
+    r[w + 5] = size;
+    r[w + 6] = due;
+    this.words = w + 7;
+    this.lines++;
+  }
+
+  drop(t: number, from: number, to: number, toJson: string | null, size: number, reasonJson: string): void {
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_DROP;
+    r[w + 1] = t;
+    r[w + 2] = from;
+    r[w + 3] = to >= 0 ? to : -1 - this.str(toJson!);
+    r[w + 4] = size;
+    r[w + 5] = this.str(reasonJson);
+    this.words = w + 6;
+    this.lines++;
+  }
+
+  /** `restJson`: the members after `"node"`, without braces (`"score":0.5`), or null. */
+  nodeEvent(t: number, node: number, kindJson: string, restJson: string | null): void {
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_NODE_EVENT;
+    r[w + 1] = t;
+    r[w + 2] = node;
+    r[w + 3] = this.str(kindJson);
+    r[w + 4] = restJson === null ? -1 : this.str(restJson);
+    this.words = w + 5;
+    this.lines++;
+  }
+
+  /** Resolves when the engine may record again; rejects with TraceWriteError. */
+  async drain(): Promise<void> {
+    if (this.backend !== null) {
+      await this.backend.drain();
+      this.blocked = this.backend.blocked;
+    }
+  }
+
+  async close(): Promise<TraceResult> {
+    if (this.backend === null) this.backend = this.createBackend(false);
+    if (this.words > 0) this.ship();
+    const { digest, bytes } = await this.backend.close();
+    return { digest, bytes, lines: this.lines };
+  }
+
+  /** Releases the encoder thread without finishing the trace (after a crash). */
+  destroy(): void {
+    this.backend?.destroy();
+  }
+
+  private str(s: string): number {
+    return this.strings.push(s) - 1;
+  }
+
+  private ship(): void {
+    if (this.backend === null) this.backend = this.createBackend(true);
+    this.rec = this.backend.submit(this.rec, this.words, this.strings);
+    this.words = 0;
+    this.strings = [];
+    this.shipped = true;
+    this.blocked = this.backend.blocked;
+  }
+
+  private createBackend(more: boolean): Backend {
+    const { thread } = this.options;
+    // "auto": a thread only when a first full batch shows the trace is not tiny.
+    const useThread = thread === true || (thread === "auto" && more && !this.shipped);
+    return useThread ? new WorkerBackend(this.options) : new InlineBackend(this.options);
+  }
+}
+
+/** Hashes each chunk and hands it to the sink; remembers a sink failure for drain(). */
+class ChunkOutput {
+  bytes = 0;
+  sinkBlocked = false;
+  error: Error | null = null;
+  private readonly hash: Hash | null;
+  constructor(
+    private readonly sink: TraceSink | null,
+    digest: boolean,
+  ) {
+    this.hash = digest ? createHash("sha256") : null;
+  }
+
+  /** `hashed`: the chunk was already hashed (by the encoder thread). */
+  write(chunk: Uint8Array, hashed: boolean): void {
+    if (!hashed) {
+      this.hash?.update(chunk);
+      this.bytes += chunk.length;
+    }
+    if (this.sink === null || this.error !== null) return;
+    try {
+      if (!this.sink.write(chunk)) this.sinkBlocked = true;
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  fail(err: unknown): void {
+    this.error ??= err instanceof TraceWriteError ? err : new TraceWriteError(this.sink?.path ?? null, (err as Error)?.message ?? String(err), { cause: err });
+  }
+
+  async drainSink(): Promise<void> {
+    if (this.error !== null) throw this.error;
+    if (this.sinkBlocked && this.sink !== null) {
+      try {
+        await this.sink.drained();
+      } catch (err) {
+        this.fail(err);
+        throw this.error;
+      }
+      this.sinkBlocked = false;
+    }
+  }
+
+  async closeSink(): Promise<void> {
+    if (this.sink !== null) {
+      try {
+        await this.sink.close();
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+    if (this.error !== null) throw this.error;
+  }
+
+  digest(): string | null {
+    return this.hash === null ? null : this.hash.digest("hex");
+  }
+}
+
+class InlineBackend implements Backend {
+  private readonly out: ChunkOutput;
+  private readonly encoder: TraceEncoder;
+  constructor(options: TraceRecorderOptions) {
+    this.out = new ChunkOutput(options.sink, options.digest);
+    this.encoder = createTraceEncoder(options.idsJson, CHUNK_BYTES, (chunk) => this.out.write(chunk, false));
+  }
+  submit(rec: Float64Array, words: number, strings: string[]): Float64Array {
+    this.encoder.encode(rec, words, strings);
+    return rec;
+  }
+  get blocked(): boolean {
+    return this.out.sinkBlocked || this.out.error !== null;
+  }
+  drain(): Promise<void> {
+    return this.out.drainSink();
+  }
+  async close(): Promise<{ digest: string | null; bytes: number }> {
+    this.encoder.finish();
+    await this.out.closeSink();
+    return { digest: this.out.digest(), bytes: this.out.bytes };
+  }
+  destroy(): void {}
+}
+
+type FromWorker =
+  | { type: "ack"; rec: Float64Array; chunks: Uint8Array[] }
+  | { type: "closed"; chunks: Uint8Array[]; bytes: number; digest: string | null };
+
+class WorkerBackend implements Backend {
+  private readonly out: ChunkOutput;
+  private readonly worker: Worker;
+  private inFlight = 0;
+  private readonly spare: Float64Array[] = [];
+  private waiter: (() => void) | null = null;
+  private closed: { digest: string | null; bytes: number } | null = null;
+  private exited = false;
+
+  constructor(options: TraceRecorderOptions) {
+    this.out = new ChunkOutput(options.sink, false);
+    this.worker = new Worker(TRACE_WORKER_SOURCE, {
+      eval: true,
+      // Plain JavaScript: no need for the parent's loaders (e.g. tsx), which slow start-up.
+      execArgv: [],
+      workerData: { ids: options.idsJson, chunkSize: CHUNK_BYTES, digest: options.digest, wantChunks: options.sink !== null },
+    });
+    this.worker.on("message", (m: FromWorker) => {
+      for (const chunk of m.chunks) this.out.write(chunk, true);
+      if (m.type === "ack") {
+        this.inFlight--;
+        this.spare.push(m.rec);
+      } else {
+        this.closed = { digest: m.digest, bytes: m.bytes };
+      }
+      this.wake();
+    });
+    this.worker.on("error", (err) => {
+      this.out.fail(new TraceWriteError(options.sink?.path ?? null, `trace encoder thread failed: ${err.message}`, { cause: err }));
+      this.wake();
+    });
+    this.worker.on("exit", () => {
+      this.exited = true;
+      if (this.closed === null) this.out.fail(new TraceWriteError(options.sink?.path ?? null, "trace encoder thread exited early"));
+      this.wake();
+    });
+  }
+
+  submit(rec: Float64Array, words: number, strings: string[]): Float64Array {
+    if (this.out.error === null) {
+      this.worker.postMessage({ type: "batch", rec, words, strings }, [rec.buffer as ArrayBuffer]);
+      this.inFlight++;
+      return this.spare.pop() ?? new Float64Array(BATCH_WORDS);
+    }
+    return rec;
+  }
+
+  get blocked(): boolean {
+    return this.inFlight >= MAX_BATCHES_IN_FLIGHT || this.out.sinkBlocked || this.out.error !== null;
+  }
+
+  async drain(): Promise<void> {
+    for (;;) {
+      await this.out.drainSink();
+      if (this.inFlight < MAX_BATCHES_IN_FLIGHT) return;
+      await this.next();
+    }
+  }
+
+  async close(): Promise<{ digest: string | null; bytes: number }> {
+    try {
+      if (this.out.error === null) {
+        this.worker.postMessage({ type: "close" });
+        while (this.closed === null && this.out.error === null) await this.next();
+      }
+      await this.out.closeSink();
+      return this.closed!;
+    } finally {
+      this.destroy();
+    }
+  }
+
+  destroy(): void {
+    if (!this.exited) void this.worker.terminate();
+  }
+
+  private next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = null;
+    w?.();
+  }
+}
+
+/**
+ * Body of the encoder thread. Self-contained like createTraceEncoder: its source is
+ * evaluated in the worker, with `require` and the encoder factory passed in.
+ */
+function traceWorkerMain(req: (id: string) => unknown, createEncoder: typeof createTraceEncoder): void {
+  type Port = { on(ev: "message", fn: (m: { type: string; rec: Float64Array; words: number; strings: string[] }) => void): void; postMessage(m: unknown, transfer?: ArrayBuffer[]): void };
+  const { parentPort, workerData } = req("node:worker_threads") as { parentPort: Port; workerData: { ids: string[]; chunkSize: number; digest: boolean; wantChunks: boolean } };
+  const { createHash: hashFactory } = req("node:crypto") as { createHash(algo: string): { update(b: Uint8Array): void; digest(enc: string): string } };
+  const hash = workerData.digest ? hashFactory("sha256") : null;
+  let bytes = 0;
+  let out: Uint8Array[] = [];
+  const encoder = createEncoder(workerData.ids, workerData.chunkSize, (chunk) => {
+    if (hash !== null) hash.update(chunk);
+    bytes += chunk.length;
+    if (workerData.wantChunks) out.push(chunk);
+  });
+  const take = (): [Uint8Array[], ArrayBuffer[]] => {
+    const chunks = out;
+    out = [];
+    return [chunks, chunks.map((c) => c.buffer as ArrayBuffer)];
+  };
+  parentPort.on("message", (m) => {
+    if (m.type === "batch") {
+      encoder.encode(m.rec, m.words, m.strings);
+      const [chunks, buffers] = take();
+      parentPort.postMessage({ type: "ack", rec: m.rec, chunks }, [m.rec.buffer as ArrayBuffer, ...buffers]);
+    } else if (m.type === "close") {
+      encoder.finish();
+      const [chunks, buffers] = take();
+      parentPort.postMessage({ type: "closed", chunks, bytes, digest: hash === null ? null : hash.digest("hex") }, buffers);
+    }
+  });
+}
+
+// `__name`: some TypeScript loaders (esbuild with keepNames) wrap functions in a helper
+// that would not exist inside the worker.
+const TRACE_WORKER_SOURCE = `"use strict";var __name=(f)=>f;(${traceWorkerMain.toString()})(require,${createTraceEncoder.toString()});`;

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `sim` executable: the only place that reads process.argv and sets the exit code.
+import { runCli } from "./cli/program.js";
+import { processIo } from "./cli/io.js";
+
+process.exitCode = await runCli(process.argv.slice(2), processIo());

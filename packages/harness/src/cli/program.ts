@@ -1,0 +1,101 @@
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { SimError } from "@sim/config";
+import { ExitCode } from "./exit-codes.js";
+import type { CliIo } from "./io.js";
+import { validateCommand } from "./commands/validate.js";
+import { schemaCommand } from "./commands/schema.js";
+import { runCommand, type RunCommandOptions } from "./commands/run.js";
+import { cleanCommand } from "./commands/clean.js";
+import { SIM_VERSION } from "../version.js";
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code.
+ * Never calls process.exit, so tests run it in-process.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const setExit = (code: number) => {
+    exitCode = Math.max(exitCode, code);
+  };
+
+  const program = new Command("sim")
+    .description("Deterministic IoT and edge co-simulation from one YAML scenario")
+    .version(SIM_VERSION, "-V, --version")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError("(run 'sim --help' for usage)");
+
+  program
+    .command("run")
+    .description("run a scenario: validate, launch every node, simulate, write the outputs, clean up")
+    .argument("<scenario>", "scenario file (.yaml)")
+    .option("--seed <n>", "override the scenario's seed", parseSeed)
+    .option("--dry-run", "validate and print the plan; start nothing")
+    .option("--verbose", "debug logs on stderr")
+    .option("--out <dir>", "output folder (default: runs/<scenario>-<seed>-<time>)")
+    .option("--timeout <sec>", "wall-clock limit for the whole run", parseSeconds)
+    .option("--json", "print exactly one JSON object (the summary) on stdout")
+    .option("--no-progress", "no progress bar")
+    .option("--check-determinism", "run twice and fail on the first differing trace line")
+    .action(async (file: string, options: RunCommandOptions) => {
+      setExit(await runCommand(file, options, io));
+    });
+
+  program
+    .command("validate")
+    .description("check scenario files; print each problem as file:line:col: message")
+    .argument("<files...>", "scenario files")
+    .option("--json", "print the problems as JSON")
+    .action(async (files: string[], options: { json?: boolean }) => {
+      setExit(await validateCommand(files, options, io));
+    });
+
+  program
+    .command("schema")
+    .description("print the JSON Schema of the scenario format")
+    .action(() => {
+      setExit(schemaCommand(io));
+    });
+
+  program
+    .command("clean")
+    .description("remove every process, container and network that earlier runs left behind")
+    .option("--dry-run", "list what would be removed")
+    .option("--json", "print the report as JSON")
+    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+      setExit(await cleanCommand(options, io));
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    return exitCodeFor(error, io);
+  }
+  return exitCode;
+}
+
+function exitCodeFor(error: unknown, io: CliIo): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end here too, with exit code 0.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
+  }
+  if (error instanceof SimError) {
+    io.stderr(`sim: ${error.message}\n`);
+    return ExitCode.simulationFailed;
+  }
+  // A bug in sim itself, not a user mistake: keep the stack so it can be reported.
+  io.stderr(`sim: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return ExitCode.simulationFailed;
+}
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(seed)) throw new InvalidArgumentError("the seed must be a non-negative integer.");
+  return seed;
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError("expected a number of seconds > 0.");
+  return seconds;
+}

@@ -1,0 +1,59 @@
+/** The short human-readable texts of `sim run`: the dry-run plan and the end-of-run summary. */
+import { relative } from "node:path";
+import type { RunPlan } from "../plan.js";
+import type { RunSummaryJson } from "../run-scenario.js";
+import { OUTPUT_FILES } from "../outputs.js";
+
+const n = (value: number) => value.toLocaleString("en-US");
+const ms = (value: number) => `${Number(value.toPrecision(4))} ms`;
+
+export function planText(plan: RunPlan): string {
+  const lines = [
+    `plan for ${plan.scenario} (dry run: nothing started)`,
+    `  duration  ${plan.duration_sec} s virtual${plan.realtime_factor === null ? ", as fast as possible" : `, paced at ${plan.realtime_factor}x real time`}`,
+    `  seed      ${plan.seed}`,
+    `  quantum   ${n(plan.time_quantum_us)} µs${plan.external.length === 0 ? " (unused: no external node, a pure discrete-event run)" : ""}`,
+    `  nodes     ${Object.entries(plan.nodes).map(([type, count]) => `${n(count)} ${type}`).join(", ")}`,
+    `  network   ${plan.network}`,
+    `  ml        ${plan.ml_placement === null ? "none" : `inference at the ${plan.ml_placement}`}`,
+  ];
+  if (plan.external.length > 0) {
+    lines.push("  would start:");
+    for (const node of plan.external) {
+      const details = Object.entries(node.details)
+        .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
+        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+        .join(" ");
+      lines.push(`    ${node.id} (${node.type}) ${details}`);
+    }
+  }
+  return lines.join("\n") + "\n";
+}
+
+export function summaryText(summary: RunSummaryJson, outDir: string, cwd: string): string {
+  const status = summary.success ? "success" : summary.interrupted ? "INTERRUPTED" : "FAILED";
+  const m = summary.messages;
+  const drops = Object.entries(m.dropped_by_reason).map(([reason, count]) => `${reason} ${n(count)}`).join(", ");
+  const speed = summary.wall_sec > 0 ? ` (${n(Math.round(summary.duration_sec / summary.wall_sec))}x real time)` : "";
+  const lines = [
+    `${summary.scenario}: ${status}`,
+    `  seed      ${summary.seed}; ${summary.duration_sec} s virtual in ${summary.wall_sec.toFixed(2)} s${speed}`,
+    `  digest    ${summary.digest ?? "(not computed)"}`,
+    `  events    ${n(summary.events)}`,
+    `  messages  ${n(m.sent)} sent, ${n(m.delivered)} delivered, ${n(m.dropped)} dropped${drops ? ` (${drops})` : ""}, ${n(m.late_deliveries)} late`,
+  ];
+  for (const [series, f] of Object.entries(summary.latency_ms)) {
+    lines.push(`  latency   ${series}: p50 ${ms(f.p50)}, p95 ${ms(f.p95)}, p99 ${ms(f.p99)} (${n(f.count)} samples)`);
+  }
+  if (summary.error) lines.push(`  error     ${summary.error.node ? `node "${summary.error.node}": ` : ""}${summary.error.message}`);
+  const c = summary.cleanup;
+  lines.push(
+    `  cleanup   ${n(c.processes_left)} processes, ${n(c.containers_left)} containers left` +
+      ` (stopped ${n(c.processes_stopped)} processes, removed ${n(c.containers_removed)} containers, ${n(c.networks_removed)} networks)`,
+  );
+  for (const leftover of c.leftovers) lines.push(`            left: ${leftover}`);
+  const rel = relative(cwd, outDir);
+  const shown = rel === "" ? "." : rel.startsWith("..") ? outDir : rel;
+  lines.push(`  outputs   ${shown}/ (${[OUTPUT_FILES.trace, OUTPUT_FILES.summary, OUTPUT_FILES.metrics, OUTPUT_FILES.resolvedScenario].join(", ")})`);
+  return lines.join("\n") + "\n";
+}

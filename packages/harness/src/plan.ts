@@ -1,0 +1,42 @@
+import type { ResolvedScenario } from "@sim/config";
+
+/** What a run would do, as `sim run --dry-run` prints it. */
+export interface RunPlan {
+  scenario: string;
+  duration_sec: number;
+  seed: number;
+  time_quantum_us: number;
+  realtime_factor: number | null;
+  /** Node counts by type, in first-appearance order. */
+  nodes: Record<string, number>;
+  network: string;
+  ml_placement: string | null;
+  external: { id: string; type: string; details: Record<string, unknown> }[];
+}
+
+export function planOf(scenario: ResolvedScenario, external: RunPlan["external"]): RunPlan {
+  const nodes: Record<string, number> = {};
+  for (const node of scenario.nodes) nodes[node.type] = (nodes[node.type] ?? 0) + 1;
+  return {
+    scenario: scenario.source ?? scenario.name,
+    duration_sec: scenario.duration_sec,
+    seed: scenario.seed,
+    time_quantum_us: scenario.time_quantum_us,
+    realtime_factor: scenario.realtime_factor,
+    nodes,
+    network: describeNetwork(scenario),
+    ml_placement: scenario.ml_inference?.placement ?? null,
+    external,
+  };
+}
+
+function describeNetwork(scenario: ResolvedScenario): string {
+  const network = scenario.network;
+  if (network.type === "direct") return "direct (no delay)";
+  const parts = [`latency ${network.default_latency_ms} ms`];
+  if (network.jitter_ms > 0) parts.push(`jitter ${network.jitter_ms} ms`);
+  if (network.loss > 0) parts.push(`loss ${network.loss}`);
+  if (network.bandwidth_kbps !== null) parts.push(`${network.bandwidth_kbps} kbps`);
+  if (network.links.length > 0) parts.push(`${network.links.length} link rule(s)`);
+  return parts.join(", ");
+}

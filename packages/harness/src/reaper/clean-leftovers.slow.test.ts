@@ -1,0 +1,85 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { processStartTime } from "@sim/launcher-process/process-group";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunRecord } from "../resources/run-record.js";
+import { registryFile } from "../resources/state-dir.js";
+import { isProcessGroupAlive, killLeftovers, spawnNodeLike } from "./__fixtures__/processes.js";
+import { cleanLeftovers } from "./clean-leftovers.js";
+
+const started: number[] = [];
+afterEach(() => {
+  expect(killLeftovers(started.splice(0)), "process groups left running").toEqual([]);
+});
+
+/** A pid that existed and is gone: the harness of a crashed run. */
+function deadPid(): number {
+  return spawnSync("true").pid!;
+}
+
+function writeRecord(stateDir: string, record: Omit<RunRecord, "version" | "createdAt" | "localDockerHost" | "containers" | "networks">): string {
+  const file = registryFile(stateDir, record.runId);
+  mkdirSync(join(stateDir, "runs"), { recursive: true });
+  const full: RunRecord = { version: 1, createdAt: "2025-01-01T00:00:00.000Z", localDockerHost: null, containers: [], networks: [], ...record };
+  writeFileSync(file, JSON.stringify(full));
+  return file;
+}
+
+describe("cleanLeftovers", () => {
+  it("stops the processes of stale runs, deletes their files, and leaves live runs alone", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "sim-state-"));
+    const stalePid = spawnNodeLike("stale-run");
+    const livePid = spawnNodeLike("live-run");
+    started.push(stalePid, livePid);
+    const staleFile = writeRecord(stateDir, {
+      runId: "stale-run",
+      harness: { pid: deadPid(), startTime: null },
+      processes: [{ node: "sensor", pid: stalePid, pgid: stalePid, startTime: processStartTime(stalePid) }],
+    });
+    const liveFile = writeRecord(stateDir, {
+      runId: "live-run",
+      harness: { pid: process.pid, startTime: processStartTime(process.pid) },
+      processes: [{ node: "sensor", pid: livePid, pgid: livePid, startTime: processStartTime(livePid) }],
+    });
+    writeFileSync(join(stateDir, "runs", "garbage.json"), "{not json");
+
+    const preview = await cleanLeftovers({ stateDir, dryRun: true, docker: false });
+    expect(preview.staleRuns.map((r) => [r.runId, r.processes.map((p) => p.outcome), r.fileRemoved])).toEqual([["stale-run", ["would-stop"], false]]);
+    expect(isProcessGroupAlive(stalePid)).toBe(true);
+    expect(existsSync(staleFile)).toBe(true);
+
+    const report = await cleanLeftovers({ stateDir, docker: false });
+    expect(report.activeRuns).toEqual(["live-run"]);
+    expect(report.unreadable).toEqual([join(stateDir, "runs", "garbage.json")]);
+    expect(report.staleRuns).toHaveLength(1);
+    expect(report.staleRuns[0]).toMatchObject({
+      runId: "stale-run",
+      clean: true,
+      fileRemoved: true,
+      processes: [{ node: "sensor", pid: stalePid, pgid: stalePid, outcome: "terminated" }],
+    });
+    expect(isProcessGroupAlive(stalePid)).toBe(false);
+    expect(existsSync(staleFile)).toBe(false);
+    expect(isProcessGroupAlive(livePid)).toBe(true);
+    expect(JSON.parse(readFileSync(liveFile, "utf8")).runId).toBe("live-run");
+    process.kill(-livePid, "SIGKILL");
+  });
+
+  it("leaves alone a listed pid that now belongs to another program", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "sim-state-"));
+    // Not marked with this run's id and started later than recorded: a reused pid.
+    const other = spawnNodeLike("someone-else");
+    started.push(other);
+    writeRecord(stateDir, {
+      runId: "old-run",
+      harness: { pid: deadPid(), startTime: null },
+      processes: [{ node: "n", pid: other, pgid: other, startTime: 1 }],
+    });
+    const report = await cleanLeftovers({ stateDir, docker: false });
+    expect(report.staleRuns[0]!.processes[0]!.outcome).toBe("not-ours");
+    expect(isProcessGroupAlive(other)).toBe(true);
+    process.kill(-other, "SIGKILL");
+  });
+});

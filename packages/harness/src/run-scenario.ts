@@ -1,0 +1,292 @@
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  loadScenario,
+  ScenarioInvalidError,
+  validateScenario,
+  type Problem,
+  type ResolvedScenario,
+  type ScenarioInput,
+} from "@sim/config";
+import {
+  Coordinator,
+  FileTraceSink,
+  NullTraceSink,
+  scenarioOptions,
+  type ProgressEvent,
+  type RunSummary,
+  type TraceSink,
+} from "@sim/coordinator";
+import { pino, type Logger } from "pino";
+import { NondeterminismError, RunInterruptedError, RunTimeoutError } from "./errors.js";
+import type { AnyNodeLauncher } from "./launchers.js";
+import {
+  defaultOutDir,
+  metricsCsv,
+  OUTPUT_FILES,
+  prepareOutDir,
+  versions,
+  writeMetrics,
+  writeResolvedScenario,
+  writeSummary,
+  type Versions,
+} from "./outputs.js";
+import { planOf, type RunPlan } from "./plan.js";
+import { defaultStateDir } from "./resources/state-dir.js";
+import { SimulationLauncher, newRunId, type CleanupReport } from "./simulation-launcher.js";
+import { firstDifferingLine, parseTraceLines, TeeTraceSink, type TraceEvent } from "./trace-events.js";
+
+export interface RunOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  /** Output folder; default: the scenario's `output.dir`, else `runs/<scenario>-<seed>-<time>` under `cwd`. */
+  outDir?: string;
+  /** Validate and return the plan; start nothing, write nothing. */
+  dryRun?: boolean;
+  /** Wall-clock limit for the whole run, in seconds. */
+  timeoutSec?: number;
+  /** Aborting it interrupts the run: a clean shutdown, the summary marked interrupted. */
+  signal?: AbortSignal;
+  onProgress?: (progress: ProgressEvent) => void;
+  /** Also return every trace event, parsed (memory grows with the trace: for small runs). */
+  collectEvents?: boolean;
+  /** Run twice and fail with the first differing trace line if the digests differ. */
+  checkDeterminism?: boolean;
+  /** Launchers by node type; default: process, docker, renode. */
+  launchers?: readonly AnyNodeLauncher[];
+  /** sim's state folder (run registry); default `$XDG_STATE_HOME/sim` or `~/.local/state/sim`. */
+  stateDir?: string;
+  /** Default: silent. */
+  logger?: Logger;
+  /** Folder the default output folder is made in; default: the current directory. */
+  cwd?: string;
+}
+
+/** summary.json: the coordinator's figures plus what reproduces and cleans up the run. */
+export interface RunSummaryJson extends RunSummary {
+  run_id: string;
+  scenario: string;
+  interrupted: boolean;
+  cleanup: CleanupReport;
+  versions: Versions;
+  warnings: Problem[];
+}
+
+export interface RunResult {
+  success: boolean;
+  seed: number;
+  /** Virtual seconds simulated. */
+  durationSec: number;
+  digest: string | null;
+  eventCount: number;
+  /** Null for a dry run. */
+  summary: RunSummaryJson | null;
+  /** Null for a dry run. */
+  outDir: string | null;
+  interrupted: boolean;
+  /** What the run starts (also for a dry run). */
+  plan: RunPlan;
+  events?: TraceEvent[];
+}
+
+/**
+ * Runs one scenario from a file or from data: validates it (throwing
+ * ScenarioInvalidError with every problem, before anything starts), launches every
+ * node, runs the coordinator, shuts everything down and writes the outputs.
+ *
+ * A run that starts and then fails (a node error, the timeout, an interrupt)
+ * resolves with `success: false`; the summary says why. Never calls process.exit.
+ */
+export async function runScenario(scenarioOrPath: string | ScenarioInput | ResolvedScenario, options: RunOptions = {}): Promise<RunResult> {
+  const { scenario, warnings } = await resolveInput(scenarioOrPath, options.seed);
+  if (!options.checkDeterminism || options.dryRun) return runOnce(scenario, warnings, options);
+
+  const first = await runOnce(scenario, warnings, options);
+  if (!first.success || first.outDir === null) return first;
+  const second = await runOnce(scenario, warnings, { ...options, outDir: join(first.outDir, "determinism-check") });
+  if (second.success && second.outDir !== null && first.digest !== second.digest) {
+    throw await nondeterminismError(first.outDir, second.outDir);
+  }
+  return first;
+}
+
+async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options: RunOptions): Promise<RunResult> {
+  const logger = options.logger ?? pino({ level: "silent" });
+  const started = new Date();
+  const runId = newRunId(started);
+  const outDir = resolve(options.outDir ?? scenario.output.dir ?? defaultOutDir(scenario, started, options.cwd ?? process.cwd()));
+  const launcher = new SimulationLauncher(scenario, {
+    runId,
+    launchers: options.launchers,
+    stateDir: options.stateDir ?? defaultStateDir(process.env, homedir()),
+    logDir: options.dryRun ? null : join(outDir, OUTPUT_FILES.logs),
+    logger,
+  });
+
+  const problems = [...warnings, ...(await launcher.validate())];
+  if (problems.some((p) => p.severity === "error")) throw new ScenarioInvalidError(problems);
+  const plan = planOf(scenario, launcher.describeExternal());
+  if (options.dryRun) {
+    return { success: true, seed: scenario.seed, durationSec: 0, digest: null, eventCount: 0, summary: null, outDir: null, interrupted: false, plan };
+  }
+
+  const version = await versions();
+  await prepareOutDir(outDir);
+  await writeResolvedScenario(outDir, scenario, version);
+
+  const stop = new RunStopper(options);
+  let summary: RunSummary;
+  let cleanup: CleanupReport;
+  let events: TraceEvent[] | undefined;
+  try {
+    stop.throwIfStopped();
+    const launched = await stop.during(launcher.launch());
+    const fileSink: TraceSink = scenario.output.trace ? new FileTraceSink(join(outDir, OUTPUT_FILES.trace)) : new NullTraceSink();
+    const sink = options.collectEvents ? new TeeTraceSink(fileSink) : fileSink;
+    const coordinator = new Coordinator({ ...scenarioOptions(scenario), nodes: launched.nodes, trace: sink, logger });
+    if (options.onProgress) coordinator.on("progress", options.onProgress);
+    coordinator.on("node-error", (e) => logger.error({ node: e.nodeId, err: e.error }, "node failed"));
+    stop.onStop((reason) => coordinator.abort(reason));
+    summary = await coordinator.run();
+    if (sink instanceof TeeTraceSink) events = parseTraceLines(sink.text());
+  } catch (error) {
+    cleanup = await launcher.shutdown();
+    stop.dispose();
+    if (stop.reason !== null && !(error instanceof ScenarioInvalidError)) throw stop.error();
+    throw error;
+  }
+  cleanup = await launcher.shutdown();
+  stop.dispose();
+
+  const interrupted = stop.interrupted;
+  const error = stop.reason !== null && !interrupted ? stop.error() : null;
+  const full: RunSummaryJson = {
+    ...summary,
+    success: summary.success && cleanup.leftovers.length === 0,
+    error: summary.error ?? (error ? { code: error.code, message: error.message, node: null } : null),
+    run_id: runId,
+    scenario: scenario.source ?? scenario.name,
+    interrupted,
+    cleanup,
+    versions: version,
+    warnings,
+  };
+  await writeSummary(outDir, full);
+  if (scenario.output.metrics) {
+    const groups = new Map(scenario.nodes.map((node) => [node.id, node.group]));
+    await writeMetrics(outDir, metricsCsv(summary.nodes, (id) => groups.get(id) ?? id));
+  }
+  return {
+    success: full.success,
+    seed: scenario.seed,
+    durationSec: summary.duration_sec,
+    digest: summary.digest,
+    eventCount: summary.events,
+    summary: full,
+    outDir,
+    interrupted,
+    plan,
+    ...(events ? { events } : {}),
+  };
+}
+
+async function resolveInput(input: string | ScenarioInput | ResolvedScenario, seed: number | undefined): Promise<{ scenario: ResolvedScenario; warnings: Problem[] }> {
+  let loaded: { scenario: ResolvedScenario; warnings: Problem[] };
+  if (typeof input === "string") {
+    loaded = await loadScenario(input);
+  } else if (isResolved(input)) {
+    loaded = { scenario: input, warnings: [] };
+  } else {
+    const result = validateScenario(input);
+    if (!result.ok) throw new ScenarioInvalidError(result.problems);
+    loaded = { scenario: result.scenario, warnings: result.warnings };
+  }
+  if (seed === undefined) return loaded;
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new ScenarioInvalidError([
+      { severity: "error", code: "seed-out-of-range", file: null, line: null, column: null, path: ["seed"], message: `--seed must be a non-negative integer, got ${seed}` },
+    ]);
+  }
+  return { ...loaded, scenario: { ...loaded.scenario, seed } };
+}
+
+function isResolved(input: ScenarioInput | ResolvedScenario): input is ResolvedScenario {
+  return Array.isArray((input as ResolvedScenario).nodes) && typeof (input as ResolvedScenario).base_dir === "string";
+}
+
+/**
+ * Turns the run's stop conditions (the caller's signal, the wall-clock limit)
+ * into one `onStop(reason)` callback, and remembers which fired.
+ */
+class RunStopper {
+  reason: string | null = null;
+  interrupted = false;
+  private timeoutSec: number | null;
+  private readonly listeners: ((reason: string) => void)[] = [];
+  private readonly cleanups: (() => void)[] = [];
+  private rejectDuring: ((error: Error) => void) | null = null;
+
+  constructor(options: RunOptions) {
+    this.timeoutSec = options.timeoutSec ?? null;
+    const signal = options.signal;
+    if (signal) {
+      const onAbort = () => this.stop(`interrupted (${abortReason(signal)})`, true);
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener("abort", onAbort, { once: true });
+        this.cleanups.push(() => signal.removeEventListener("abort", onAbort));
+      }
+    }
+    if (this.timeoutSec !== null) {
+      const timer = setTimeout(() => this.stop(`timeout after ${this.timeoutSec} s`, false), this.timeoutSec * 1000);
+      this.cleanups.push(() => clearTimeout(timer));
+    }
+  }
+
+  onStop(listener: (reason: string) => void): void {
+    if (this.reason !== null) listener(this.reason);
+    else this.listeners.push(listener);
+  }
+
+  /** Resolves with `work`, or rejects as soon as the run is stopped. */
+  during<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolveWork, rejectWork) => {
+      this.rejectDuring = rejectWork;
+      if (this.reason !== null) rejectWork(this.error());
+      work.then(resolveWork, rejectWork).finally(() => {
+        this.rejectDuring = null;
+      });
+    });
+  }
+
+  throwIfStopped(): void {
+    if (this.reason !== null) throw this.error();
+  }
+
+  error(): RunInterruptedError | RunTimeoutError {
+    return this.interrupted ? new RunInterruptedError(this.reason ?? "interrupted") : new RunTimeoutError(this.timeoutSec ?? 0);
+  }
+
+  dispose(): void {
+    for (const cleanup of this.cleanups) cleanup();
+  }
+
+  private stop(reason: string, interrupted: boolean): void {
+    if (this.reason !== null) return;
+    this.reason = reason;
+    this.interrupted = interrupted;
+    for (const listener of this.listeners) listener(reason);
+    this.rejectDuring?.(this.error());
+  }
+}
+
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (typeof reason === "string") return reason;
+  if (reason instanceof Error && reason.name !== "AbortError") return reason.message;
+  return "aborted";
+}
+
+async function nondeterminismError(firstDir: string, secondDir: string): Promise<NondeterminismError> {
+  return new NondeterminismError(await firstDifferingLine(join(firstDir, OUTPUT_FILES.trace), join(secondDir, OUTPUT_FILES.trace)));
+}

@@ -1,0 +1,100 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import type { LaunchContext } from "@sim/coordinator";
+
+type Logger = LaunchContext["logger"];
+
+/** Lines kept for error messages (a crash, a missed `wait_for`). */
+const TAIL_LINES = 20;
+/** Longest line kept in the tail; the file always gets everything. */
+const TAIL_LINE_CHARS = 500;
+
+type StreamName = "stdout" | "stderr";
+
+/**
+ * Where one container's output goes: `<logDir>/<node>.log` (or the run's logger
+ * when there is no log folder), a short tail for error messages, and line
+ * listeners (`wait_for: {log}`).
+ */
+export class LogSink {
+  readonly path: string | null;
+  readonly #file: WriteStream | null;
+  readonly #logger: Logger;
+  readonly #node: string;
+  readonly #tail: string[] = [];
+  readonly #listeners = new Set<(line: string) => void>();
+  readonly #partial: Record<StreamName, string> = { stdout: "", stderr: "" };
+  readonly #decoders: Record<StreamName, StringDecoder> = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
+  #closed: Promise<void> | null = null;
+
+  constructor(logDir: string | null, node: string, logger: Logger) {
+    this.#node = node;
+    this.#logger = logger;
+    this.path = logDir === null ? null : join(logDir, `${node}.log`);
+    this.#file = this.path === null ? null : createWriteStream(this.path, { flags: "w" });
+    // A full disk must not crash the harness; the run's logger says why the file is short.
+    this.#file?.on("error", (error) => logger.warn({ node, err: error }, `writing ${this.path} failed`));
+  }
+
+  /** Raw container output. */
+  write(stream: StreamName, chunk: Buffer): void {
+    if (this.#closed !== null) return;
+    this.#file?.write(chunk);
+    const text = this.#partial[stream] + this.#decoders[stream].write(chunk);
+    const lines = text.split("\n");
+    this.#partial[stream] = lines.pop() ?? "";
+    for (const line of lines) this.#line(stream, line.replace(/\r$/, ""));
+  }
+
+  /** A line sim itself adds (lifecycle: image, readiness, exit), marked "[sim]"; without a log folder it goes to the logger. */
+  note(text: string): void {
+    if (this.#closed !== null) return;
+    this.#file?.write(`[sim] ${text}\n`);
+    if (this.#file === null) this.#logger.info({ node: this.#node }, text);
+  }
+
+  /** A protocol `log` message of the node, marked "[node:<level>]" (the caller also hands it to the run's logger). */
+  nodeLog(level: string, msg: string): void {
+    if (this.#closed !== null) return;
+    this.#file?.write(`[node:${level}] ${msg}\n`);
+  }
+
+  /** Calls `listener` with each complete output line from now on; returns the unsubscribe function. */
+  onLine(listener: (line: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The last output lines, oldest first. */
+  tail(): string[] {
+    return [...this.#tail];
+  }
+
+  /** Marks that the complete log follows again, after the live log stream broke. */
+  markRefetch(): void {
+    if (this.#closed !== null || this.#file === null) return;
+    this.#file.write("[sim] the live log stream broke; the complete log follows\n");
+  }
+
+  /** Flushes partial lines and closes the file. Idempotent. */
+  close(): Promise<void> {
+    if (this.#closed !== null) return this.#closed;
+    for (const stream of ["stdout", "stderr"] as const) {
+      const rest = this.#partial[stream] + this.#decoders[stream].end();
+      if (rest !== "") this.#line(stream, rest);
+      this.#partial[stream] = "";
+    }
+    this.#listeners.clear();
+    const file = this.#file;
+    this.#closed = file === null ? Promise.resolve() : new Promise<void>((resolve) => file.end(resolve));
+    return this.#closed;
+  }
+
+  #line(stream: StreamName, line: string): void {
+    this.#tail.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
+    if (this.#tail.length > TAIL_LINES) this.#tail.shift();
+    if (this.#file === null) this.#logger.info({ node: this.#node, stream }, line);
+    for (const listener of [...this.#listeners]) listener(line);
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { encodeInbound, UartLineSplitter, uartLinePayload } from "./uart-lines.js";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+describe("UartLineSplitter", () => {
+  it("emits complete lines only, keeping a partial line for the next chunk", () => {
+    const splitter = new UartLineSplitter();
+    expect(splitter.push(bytes('{"seq":1}\r\n{"se'))).toEqual(['{"seq":1}']);
+    expect(splitter.pendingBytes).toBe(4);
+    expect(splitter.push(bytes('q":2}\r'))).toEqual([]);
+    expect(splitter.push(bytes("\n\r\n\nlast"))).toEqual(['{"seq":2}']);
+    expect(splitter.pendingBytes).toBe(4);
+  });
+
+  it("decodes a UTF-8 character split across chunks and replaces invalid bytes deterministically", () => {
+    const splitter = new UartLineSplitter();
+    const data = bytes("21.5°C\n");
+    expect(splitter.push(data.subarray(0, 5))).toEqual([]);
+    expect(splitter.push(data.subarray(5))).toEqual(["21.5°C"]);
+    expect(splitter.push(Uint8Array.of(0x41, 0xff, 0x0a))).toEqual(["A\uFFFD"]);
+  });
+
+  it("cuts a line that exceeds the limit instead of buffering forever", () => {
+    const splitter = new UartLineSplitter(4);
+    expect(splitter.push(bytes("abcdefghij"))).toEqual(["abcd", "efgh"]);
+    expect(splitter.push(bytes("\n"))).toEqual(["ij"]);
+  });
+});
+
+describe("uartLinePayload", () => {
+  it("sends a JSON object line as the object and anything else as text", () => {
+    expect(uartLinePayload('{"seq":3,"t_ms":300,"temp_c":21.71}')).toEqual({ seq: 3, t_ms: 300, temp_c: 21.71 });
+    expect(uartLinePayload("T=300 temp=21.71")).toBe("T=300 temp=21.71");
+    expect(uartLinePayload("{broken")).toBe("{broken");
+    expect(uartLinePayload("{not json}")).toBe("{not json}");
+    expect(uartLinePayload("[1,2]")).toBe("[1,2]");
+  });
+});
+
+describe("encodeInbound", () => {
+  it("writes strings as text and other payloads as JSON, one line each", () => {
+    expect(new TextDecoder().decode(encodeInbound("set 5"))).toBe("set 5\n");
+    expect(new TextDecoder().decode(encodeInbound("done\n"))).toBe("done\n");
+    expect(new TextDecoder().decode(encodeInbound({ cmd: "led", on: true }))).toBe('{"cmd":"led","on":true}\n');
+    expect(new TextDecoder().decode(encodeInbound(undefined))).toBe("null\n");
+  });
+});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { decodeCoordinatorMessage, decodeNodeMessage, encodeMessage } from "./codec.js";
+import { LineSplitter } from "./line-splitter.js";
+import type { CoordinatorMessage, NodeMessage } from "./messages.js";
+
+const nodeMessages: NodeMessage[] = [
+  { type: "ready", protocol: 1 },
+  { type: "send", at_us: 125000, to: "g1", payload: { t: 21.5, tags: ["a", "é"] }, size_bytes: 64 },
+  { type: "send", at_us: 0, to: "g1", payload: null },
+  { type: "log", level: "warn", msg: "battery low\nsecond line" },
+  { type: "done", now_us: 130000 },
+  { type: "done", now_us: 0 },
+];
+
+const coordinatorMessages: CoordinatorMessage[] = [
+  { type: "init", protocol: 1, node_id: "n1", seed: -7, time_quantum_us: 10000, config: { rate: 2 } },
+  { type: "deliver", at_us: 120000, from: "s1", payload: [1, "x"], size_bytes: 12 },
+  { type: "advance", until_us: 130000 },
+  { type: "shutdown" },
+];
+
+describe("encode/decode", () => {
+  it.each(nodeMessages)("round-trips node message %j", (msg) => {
+    const line = encodeMessage(msg);
+    expect(line.endsWith("\n")).toBe(true);
+    expect(line.indexOf("\n")).toBe(line.length - 1);
+    expect(decodeNodeMessage(line.slice(0, -1))).toEqual({ ok: true, message: msg });
+  });
+
+  it.each(coordinatorMessages)("round-trips coordinator message %j", (msg) => {
+    expect(decodeCoordinatorMessage(encodeMessage(msg).slice(0, -1))).toEqual({ ok: true, message: msg });
+  });
+
+  it("reads the fast forms of done and advance exactly like the full parser", () => {
+    for (const n of [0, 7, 130000, 999999999999999]) {
+      expect(decodeNodeMessage(`{"type":"done","now_us":${n}}`)).toEqual({ ok: true, message: { type: "done", now_us: n } });
+      expect(decodeCoordinatorMessage(`{"type":"advance","until_us":${n}}`)).toEqual({ ok: true, message: { type: "advance", until_us: n } });
+    }
+    // Spaced or reordered forms go through JSON.parse and mean the same.
+    expect(decodeNodeMessage(`{ "now_us": 5, "type": "done" }`)).toEqual({ ok: true, message: { type: "done", now_us: 5 } });
+  });
+
+  it("coordinator messages ignore unknown keys (forward compatible)", () => {
+    const r = decodeCoordinatorMessage(`{"type":"advance","until_us":10,"budget":3}`);
+    expect(r.ok).toBe(true);
+  });
+});
+
+describe("strict validation of node messages", () => {
+  const rejected: [string, string, RegExp][] = [
+    ["not JSON", `{"type":"done",`, /not valid JSON/],
+    ["an array", `[1,2]`, /not a JSON object/],
+    ["null", `null`, /not a JSON object/],
+    ["a number", `42`, /not a JSON object/],
+    ["unknown type", `{"type":"sent","at_us":1}`, /unknown message type "sent"/],
+    ["no type", `{"at_us":1}`, /unknown message type undefined/],
+    ["a coordinator message", `{"type":"advance","until_us":5}`, /unknown message type "advance"/],
+    ["unknown key", `{"type":"done","now_us":5,"extra":1}`, /unknown key "extra"/],
+    ["camelCase key", `{"type":"send","at_us":1,"to":"a","payload":1,"sizeBytes":3}`, /unknown key "sizeBytes"/],
+    ["time as string", `{"type":"done","now_us":"5"}`, /"now_us" must be a non-negative integer/],
+    ["negative time", `{"type":"done","now_us":-5}`, /"now_us" must be a non-negative integer/],
+    ["fractional time", `{"type":"send","at_us":1.5,"to":"a","payload":1}`, /"at_us" must be a non-negative integer/],
+    ["unsafe integer", `{"type":"done","now_us":9007199254740993}`, /"now_us" must be a non-negative integer/],
+    ["leading zero", `{"type":"done","now_us":05}`, /not valid JSON/],
+    ["missing now_us", `{"type":"done"}`, /missing "now_us"/],
+    ["missing to", `{"type":"send","at_us":1,"payload":1}`, /missing "to"/],
+    ["empty to", `{"type":"send","at_us":1,"to":"","payload":1}`, /"to" must be a non-empty string/],
+    ["missing payload", `{"type":"send","at_us":1,"to":"a"}`, /missing "payload"/],
+    ["bad size", `{"type":"send","at_us":1,"to":"a","payload":1,"size_bytes":-1}`, /"size_bytes" must be a non-negative integer/],
+    ["bad level", `{"type":"log","level":"verbose","msg":"x"}`, /"level" must be one of/],
+    ["msg not string", `{"type":"log","level":"info","msg":3}`, /"msg" must be a string/],
+    ["version as string", `{"type":"ready","protocol":"1"}`, /"protocol" must be a positive integer/],
+    ["version missing", `{"type":"ready"}`, /missing "protocol"/],
+    ["version 1.5", `{"type":"ready","protocol":1.5}`, /"protocol" must be a positive integer/],
+  ];
+  it.each(rejected)("rejects %s", (_name, line, reason) => {
+    const r = decodeNodeMessage(line);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).toMatch(reason);
+  });
+
+  it("rejects malformed coordinator messages too", () => {
+    expect(decodeCoordinatorMessage(`{"type":"deliver","at_us":1,"from":"a","payload":1}`)).toMatchObject({ ok: false, reason: 'missing "size_bytes"' });
+    expect(decodeCoordinatorMessage(`{"type":"init","protocol":1,"node_id":"a","seed":1.5,"time_quantum_us":1,"config":{}}`)).toMatchObject({ ok: false });
+    expect(decodeCoordinatorMessage(`{"type":"init","protocol":1,"node_id":"a","seed":1,"time_quantum_us":1,"config":[]}`)).toMatchObject({ ok: false, reason: '"config" must be an object' });
+    expect(decodeCoordinatorMessage(`{"type":"ready","protocol":1}`)).toMatchObject({ ok: false });
+  });
+});
+
+describe("LineSplitter", () => {
+  function split(chunks: string[], max = 100): { lines: string[]; overlong: string | null } {
+    const s = new LineSplitter(max);
+    const lines: string[] = [];
+    let overlong: string | null = null;
+    for (const c of chunks) {
+      overlong = s.push(c, (l) => lines.push(l));
+      if (overlong !== null) break;
+    }
+    return { lines, overlong };
+  }
+
+  it("joins lines split across chunks, drops blank lines and a trailing \\r", () => {
+    expect(split(["ab", "c\nde", "f\r\n\n", "g\nh"]).lines).toEqual(["abc", "def", "g"]);
+  });
+
+  it("keeps the unfinished rest", () => {
+    const s = new LineSplitter(100);
+    s.push("a\nbc", () => {});
+    expect(s.rest).toBe("bc");
+  });
+
+  it("reports a line longer than the bound, wherever it is", () => {
+    expect(split(["x".repeat(101) + "\n"]).overlong).toHaveLength(101);
+    expect(split(["ok\n", "x".repeat(60), "x".repeat(60)]).overlong?.startsWith("x".repeat(60))).toBe(true);
+    expect(split(["x".repeat(60), "x".repeat(60) + "\n"]).overlong).toHaveLength(120);
+    expect(split(["x".repeat(100) + "\n"]).lines).toEqual(["x".repeat(100)]);
+  });
+
+  it("never holds more than the bound plus one chunk", () => {
+    const s = new LineSplitter(1000);
+    let overlong: string | null = null;
+    for (let i = 0; i < 100 && overlong === null; i++) overlong = s.push("y".repeat(64), () => {});
+    expect(overlong).not.toBeNull();
+    expect(overlong!.length).toBeLessThanOrEqual(1000 + 64);
+  });
+});
