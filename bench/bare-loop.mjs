@@ -1,13 +1,10 @@
 // The bare loop of BENCHMARK.md: the reference workload hand-written around one
 // binary heap of typed arrays, with no engine, no objects per event and no trace.
 // It does the same work as the engine's run: the same random streams
-// (`${seed}/sensor_i`, `${seed}/link/from->to`, seedrandom alea), the same sensor
-// signal (temperature: level + daily drift + triangular noise, clamped, rounded to
-// 0.01), the same gateway means and cloud latency samples.
-import { createRequire } from "node:module";
-
-const require = createRequire(new URL("../packages/coordinator/package.json", import.meta.url));
-const seedrandom = require("seedrandom");
+// (`${seed}/sensor_i`, `${seed}/link/from->to`, drawn with the engine's own
+// generator, passed in as `createRng`), the same sensor signal (temperature: level
+// + daily drift + triangular noise, clamped, rounded to 0.01), the same gateway
+// means and cloud latency samples.
 
 const P_US = 1_000_000;
 const H_US = 60_000_000;
@@ -17,7 +14,7 @@ const BASELINE = 21, SPREAD = 2, AMPLITUDE = 3, NOISE = 0.1, MIN = -40, MAX = 85
 const OMEGA = (2 * Math.PI) / (86_400 * 1_000_000);
 
 /** Runs N sensors / G gateways; returns the counts BENCHMARK.md asks for. */
-export function runBare(N, G, seed = 1) {
+export function runBare(N, G, seed, createRng) {
   let cap = 1 << 12;
   let time = new Float64Array(cap), seq = new Float64Array(cap), val = new Int32Array(cap);
   let size = 0, nextSeq = 0;
@@ -66,10 +63,10 @@ export function runBare(N, G, seed = 1) {
   const level = new Float64Array(N), phase = new Float64Array(N), startUs = new Float64Array(N), samples = new Int32Array(N);
   const sensorRng = new Array(N), linkRng = new Array(N).fill(null), gatewayRng = new Array(G).fill(null);
   for (let i = 0; i < N; i++) {
-    const rng = seedrandom.alea(`${seed}/sensor_${i}`);
+    const rng = createRng(`${seed}/sensor_${i}`);
     sensorRng[i] = rng;
-    level[i] = BASELINE + (2 * rng() - 1) * SPREAD;
-    phase[i] = 2 * Math.PI * rng();
+    level[i] = BASELINE + (2 * rng.next() - 1) * SPREAD;
+    phase[i] = 2 * Math.PI * rng.next();
     startUs[i] = Math.round(((i * 1000) / N) * 1000);
     push(startUs[i], i);
   }
@@ -98,12 +95,12 @@ export function runBare(N, G, seed = 1) {
     events++;
     if (v >= 0) {
       const rng = sensorRng[v];
-      let value = level[v] + AMPLITUDE * Math.sin(OMEGA * t + phase[v]) + NOISE * (rng() + rng() - 1);
+      let value = level[v] + AMPLITUDE * Math.sin(OMEGA * t + phase[v]) + NOISE * (rng.next() + rng.next() - 1);
       value = Math.min(MAX, Math.max(MIN, value));
       value = Math.round(value * SCALE) / SCALE;
       const g = v % G;
-      const link = linkRng[v] ?? (linkRng[v] = seedrandom.alea(`${seed}/link/sensor_${v}->gateway_${g}`));
-      push(t + 5000 + Math.floor(link() * 2000), alloc(g, value, t));
+      const link = linkRng[v] ?? (linkRng[v] = createRng(`${seed}/link/sensor_${v}->gateway_${g}`));
+      push(t + 5000 + Math.floor(link.next() * 2000), alloc(g, value, t));
       const next = startUs[v] + ++samples[v] * P_US;
       if (next < H_US) push(next, v);
       continue;
@@ -120,8 +117,8 @@ export function runBare(N, G, seed = 1) {
     gSum[g] += poolValue[slot];
     if (poolSampled[slot] < gOldest[g]) gOldest[g] = poolSampled[slot];
     if (++gCount[g] === 10) {
-      const link = gatewayRng[g] ?? (gatewayRng[g] = seedrandom.alea(`${seed}/link/gateway_${g}->cloud`));
-      push(t + 20000 + Math.floor(link() * 5000), alloc(-1, gSum[g] / 10, gOldest[g]));
+      const link = gatewayRng[g] ?? (gatewayRng[g] = createRng(`${seed}/link/gateway_${g}->cloud`));
+      push(t + 20000 + Math.floor(link.next() * 5000), alloc(-1, gSum[g] / 10, gOldest[g]));
       gSum[g] = 0; gCount[g] = 0; gOldest[g] = Infinity;
     }
   }

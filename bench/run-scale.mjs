@@ -17,7 +17,7 @@ if ((engine !== "sim" && engine !== "bare") || !(N > 0) || !(G > 0)) {
   console.error("usage: node bench/run-scale.mjs <sim|bare> <N> <G> [--source]");
   process.exitCode = 2;
 } else {
-  const line = engine === "bare" ? bare() : await sim();
+  const line = engine === "bare" ? await bare() : await sim();
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
@@ -42,9 +42,10 @@ function result(engineName, events, cloudMessages, wallS, digest) {
   };
 }
 
-function bare() {
+async function bare() {
+  const { createRng } = await import(pkg("coordinator"));
   const t0 = performance.now();
-  const { events, cloudMessages } = runBare(N, G, 1);
+  const { events, cloudMessages } = runBare(N, G, 1, createRng);
   return result("bare", events, cloudMessages, (performance.now() - t0) / 1000, null);
 }
 

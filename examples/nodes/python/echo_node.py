@@ -18,6 +18,7 @@ def jitter(node):
 
 
 def init(node):
+    node.log("info", f"{node.id}: echo node, processing_us={node.config.get('processing_us', 0)}")
     period = node.config.get("period_us")
     target = node.config.get("target")
     if period and target:

@@ -13,7 +13,7 @@ export const SCENARIO_LIMITS = Object.freeze({
    */
   maxAliasCount: 10_000,
   /** Most values (scalars, lists, mappings) in the data once aliases are expanded. */
-  maxValues: 2_000_000,
+  maxValues: 1_000_000,
   /** Deepest nesting of mappings and lists; the YAML composer recurses per level. */
   maxNestingDepth: 64,
   /** Most problems reported for one file; the rest are summarised in one problem. */

@@ -7,7 +7,6 @@ import type { ProblemCollector } from "./problem.js";
 interface PathLink {
   parent: PathLink | null;
   key: PathSegment;
-  depth: number;
 }
 
 function toArray(link: PathLink | null): PathSegment[] {
@@ -35,28 +34,30 @@ export function toPlainData(value: unknown, problems: ProblemCollector): { ok: t
   const ancestors = new Set<object>();
   let budget = SCENARIO_LIMITS.maxValues;
 
-  const copy = (v: unknown, at: PathLink | null): unknown => {
-    if (--budget < 0) throw new LimitHit("data-too-large", at);
+  // `parent` + `key` rather than a link per value: leaves (most values) allocate nothing.
+  const copy = (v: unknown, parent: PathLink | null, key: PathSegment | undefined, depth: number): unknown => {
+    const here = () => (key === undefined ? parent : { parent, key });
+    if (--budget < 0) throw new LimitHit("data-too-large", here());
     if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
     const report = (what: string) => {
-      const path = toArray(at);
+      const path = toArray(here());
       problems.add({ code: "not-plain-data", path, message: `${describePath(path)} is ${what}; a scenario holds only strings, numbers, booleans, lists and plain objects` });
       return undefined;
     };
     if (typeof v !== "object") return report(v === undefined ? "undefined" : `a ${typeof v}`);
-    const depth = at ? at.depth + 1 : 1;
-    if (depth > SCENARIO_LIMITS.maxNestingDepth) throw new LimitHit("too-deep", at);
+    if (depth > SCENARIO_LIMITS.maxNestingDepth) throw new LimitHit("too-deep", here());
     if (ancestors.has(v)) return report("a circular reference");
     ancestors.add(v);
+    const at = here();
     try {
-      if (Array.isArray(v)) return Array.from(v, (item, i) => copy(item, { parent: at, key: i, depth }));
+      if (Array.isArray(v)) return Array.from(v, (item, i) => copy(item, at, i, depth + 1));
       const proto = Object.getPrototypeOf(v) as unknown;
       if (proto !== Object.prototype && proto !== null) return report(`an instance of ${(v as object).constructor?.name ?? "a class"}`);
       const out: Record<string, unknown> = {};
-      for (const key of Object.keys(v)) {
-        const item = (v as Record<string, unknown>)[key];
+      for (const name of Object.keys(v)) {
+        const item = (v as Record<string, unknown>)[name];
         // defineProperty: a key named "__proto__" stays an ordinary key.
-        if (item !== undefined) Object.defineProperty(out, key, { value: copy(item, { parent: at, key, depth }), enumerable: true, writable: true, configurable: true });
+        if (item !== undefined) Object.defineProperty(out, name, { value: copy(item, at, name, depth + 1), enumerable: true, writable: true, configurable: true });
       }
       return out;
     } catch (error) {
@@ -68,7 +69,7 @@ export function toPlainData(value: unknown, problems: ProblemCollector): { ok: t
   };
 
   try {
-    const result = copy(value, null);
+    const result = copy(value, null, undefined, 1);
     return problems.problems.length > before ? { ok: false } : { ok: true, value: result };
   } catch (error) {
     if (!(error instanceof LimitHit)) throw error;

@@ -1,9 +1,10 @@
 import { SimError } from "@sim/config";
 import type { Logger } from "pino";
+import { isFastLinkRoute, type FastLinkRoute } from "./_fast-route.js";
 import { NodeFailedError } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
 import { LatencyStats } from "./latency-stats.js";
-import { createRng, linkRngKey, nodeRngKey } from "./rng.js";
+import { aleaNext, aleaSeed, linkRngKey, nodeRngKey, type AleaState } from "./rng.js";
 import type { LinkSummary, NodeSummary, RunSummary } from "./summary.js";
 import { TraceRecorder } from "./trace-pipeline.js";
 import type { TraceSink } from "./trace-sinks.js";
@@ -93,23 +94,47 @@ const SLICE_EVENTS = 1 << 14;
 const RESERVED_EVENT_KINDS = new Set(["timer", "send", "deliver", "drop"]);
 const RESERVED_EVENT_KEYS = ["t", "ev", "node"];
 
-/** State of one directed (from, to) pair: its network route, its random stream, its counts. */
-class LinkRecord implements Rng {
+/**
+ * State of one directed (from, to) pair: its network route, its counts and its
+ * random stream (the alea state lives here, seeded on the first draw).
+ */
+class LinkRecord implements Rng, AleaState {
   sent = 0;
   delivered = 0;
   dropped = 0;
   bytes = 0;
-  private gen: Rng | null = null;
+  s0 = 0.5;
+  s1 = 0.5;
+  s2 = 0.5;
+  c = 1;
+  private seeded = false;
+  readonly fromIdx: number;
+  readonly toIdx: number;
+  readonly fromId: string;
+  readonly toId: string;
+  readonly toExternal: boolean;
+  readonly fast: FastLinkRoute | null;
   constructor(
-    readonly from: number,
-    readonly to: number,
+    readonly from: NodeSlot,
+    readonly to: NodeSlot,
     readonly route: LinkRoute | null,
     readonly tracePayload: boolean,
-    private readonly rngKey: () => string,
-  ) {}
-  /** The link's own stream, created on the first draw. */
+    private readonly seed: number,
+  ) {
+    this.fromIdx = from.index;
+    this.toIdx = to.index;
+    this.fromId = from.id;
+    this.toId = to.id;
+    this.toExternal = to.external !== null;
+    this.fast = route !== null && isFastLinkRoute(route) ? route : null;
+  }
+  /** The link's stream `${seed}/link/${from}->${to}`. */
   next(): number {
-    return (this.gen ??= createRng(this.rngKey())).next();
+    if (!this.seeded) {
+      aleaSeed(this, linkRngKey(this.seed, this.fromId, this.toId));
+      this.seeded = true;
+    }
+    return aleaNext(this);
   }
 }
 
@@ -121,21 +146,46 @@ interface PendingInbound {
   payload: unknown;
 }
 
-class NodeCtx implements NodeContext {
-  private stream: Rng | null = null;
+/**
+ * Everything the engine keeps per node, in one object so that an event touches few
+ * cache lines; for an in-process node it is also the node's context.
+ */
+class NodeSlot implements NodeContext, Rng, AleaState {
+  sent = 0;
+  received = 0;
+  dropped = 0;
+  counters: Map<string, number> | null = null;
+  /** One-entry cache of the last destination: nodes mostly talk to one peer. */
+  lastTo: string | null = null;
+  lastLink: LinkRecord | null = null;
+  // The node's stream `${seed}/${id}`, seeded on first use; `rng` is this object.
+  s0 = 0.5;
+  s1 = 0.5;
+  s2 = 0.5;
+  c = 1;
+  private seeded = false;
   constructor(
     readonly id: string,
-    private readonly index: number,
+    readonly index: number,
+    readonly node: InProcessNode | null,
+    readonly external: ExternalNode | null,
     private readonly engine: Engine,
   ) {}
   get rng(): Rng {
-    return (this.stream ??= createRng(nodeRngKey(this.engine.seed, this.id)));
+    return this;
+  }
+  next(): number {
+    if (!this.seeded) {
+      aleaSeed(this, nodeRngKey(this.engine.seed, this.id));
+      this.seeded = true;
+    }
+    return aleaNext(this);
   }
   now(): TimeUs {
     return this.engine.nowUs;
   }
   send(to: string, payload: unknown, sizeBytes: number): void {
-    this.engine.send(this.index, to, payload, sizeBytes);
+    this.engine.send(this, to, payload, sizeBytes);
   }
   setTimer(delayUs: TimeUs, tag: number): void {
     this.engine.setTimer(this.index, delayUs, tag);
@@ -144,7 +194,8 @@ class NodeCtx implements NodeContext {
     this.engine.nodeEvent(this.index, kind, data);
   }
   count(counter: string, delta = 1): void {
-    this.engine.count(this.index, counter, delta);
+    const map = (this.counters ??= new Map());
+    map.set(counter, (map.get(counter) ?? 0) + delta);
   }
   latency(series: string, valueUs: TimeUs): void {
     this.engine.latency.add(series, valueUs);
@@ -163,20 +214,9 @@ export class Engine {
   private readonly n: number;
   private readonly ids: string[];
   private readonly indexOf = new Map<string, number>();
-  private readonly inProcess: (InProcessNode | null)[];
+  private readonly slots: NodeSlot[];
   private readonly externalIdx: number[] = [];
-  private readonly isExternal: Uint8Array;
-  private readonly ctxs: (NodeCtx | null)[];
   private readonly endUs: number;
-
-  // Per node.
-  private readonly sentBy: Float64Array;
-  private readonly receivedBy: Float64Array;
-  private readonly droppedBy: Float64Array;
-  private readonly counters: (Map<string, number> | null)[];
-  // One-entry cache per sender: nodes mostly talk to one peer.
-  private readonly lastTo: (string | null)[];
-  private readonly lastLink: (LinkRecord | null)[];
   private readonly links = new Map<number, LinkRecord>();
   private readonly inbox: (PendingInbound[] | null)[];
 
@@ -225,27 +265,16 @@ export class Engine {
     const n = nodes.length;
     this.n = n;
     this.ids = nodes.map((node) => node.id);
-    this.inProcess = new Array<InProcessNode | null>(n).fill(null);
-    this.isExternal = new Uint8Array(n);
-    this.ctxs = new Array<NodeCtx | null>(n).fill(null);
     this.inbox = new Array<PendingInbound[] | null>(n).fill(null);
-    nodes.forEach((node, i) => {
+    this.slots = nodes.map((node, i) => {
       this.indexOf.set(node.id, i);
       if (node.kind === "external") {
-        this.isExternal[i] = 1;
         this.externalIdx.push(i);
         this.inbox[i] = [];
-      } else {
-        this.inProcess[i] = node;
-        this.ctxs[i] = new NodeCtx(node.id, i, this);
+        return new NodeSlot(node.id, i, null, node, this);
       }
+      return new NodeSlot(node.id, i, node, null, this);
     });
-    this.sentBy = new Float64Array(n);
-    this.receivedBy = new Float64Array(n);
-    this.droppedBy = new Float64Array(n);
-    this.counters = new Array<Map<string, number> | null>(n).fill(null);
-    this.lastTo = new Array<string | null>(n).fill(null);
-    this.lastLink = new Array<LinkRecord | null>(n).fill(null);
     this.allowedUs = options.realtimeFactor === null ? Infinity : 0;
     this.trace =
       options.sink !== null || options.digest
@@ -304,47 +333,56 @@ export class Engine {
   // -------------------------------------------------------------------------
   // Called by nodes through their context
 
-  send(from: number, to: string, payload: unknown, sizeBytes: number): void {
+  send(from: NodeSlot, to: string, payload: unknown, sizeBytes: number): void {
     if (!(sizeBytes >= 0 && sizeBytes <= Number.MAX_SAFE_INTEGER && Math.floor(sizeBytes) === sizeBytes)) {
       throw new TypeError(`send to ${JSON.stringify(to)}: sizeBytes must be a non-negative integer, got ${String(sizeBytes)}`);
     }
     const now = this.nowUs;
     this.sent++;
-    this.sentBy[from]!++;
-    let link = this.lastLink[from]!;
-    if (this.lastTo[from] !== to) {
+    from.sent++;
+    let link = from.lastLink;
+    if (from.lastTo !== to || link === null) {
       const toIdx = this.indexOf.get(to);
       if (toIdx === undefined) {
         this.sendToNowhere(from, to, payload, sizeBytes, now);
         return;
       }
-      link = this.link(from, toIdx);
-      this.lastTo[from] = to;
-      this.lastLink[from] = link;
+      link = this.link(from.index, toIdx);
+      from.lastTo = to;
+      from.lastLink = link;
     }
     link.sent++;
     link.bytes += sizeBytes;
     const trace = this.trace;
-    if (trace !== null) trace.send(now, from, link.to, null, sizeBytes, link.tracePayload ? payloadJson(payload) : null);
-    const route: Route = link.route !== null ? link.route.route(sizeBytes, now, link) : this.o.network.route(this.ids[from]!, to, sizeBytes, now, link);
-    const at = (route as { deliverAtUs?: number }).deliverAtUs;
-    if (at === undefined) {
-      this.drop(link, (route as { drop: string }).drop, sizeBytes, now);
-      return;
+    if (trace !== null) trace.send(now, link.fromIdx, link.toIdx, null, sizeBytes, link.tracePayload ? payloadJson(payload) : null);
+    let at: number;
+    if (link.fast !== null) {
+      at = link.fast.deliverAtUs(sizeBytes, now, link);
+      if (at === -1) {
+        this.drop(link, "loss", sizeBytes, now);
+        return;
+      }
+    } else {
+      const route: Route = link.route !== null ? link.route.route(sizeBytes, now, link) : this.o.network.route(link.fromId, link.toId, sizeBytes, now, link);
+      const routed = (route as { deliverAtUs?: number }).deliverAtUs;
+      if (routed === undefined) {
+        this.drop(link, (route as { drop: string }).drop, sizeBytes, now);
+        return;
+      }
+      at = routed;
     }
     if (!(at >= now && Math.floor(at) === at)) {
-      throw new NetworkModelError(`network model returned deliverAtUs=${String(at)} for ${this.ids[from]} -> ${to} sent at ${now} µs; it must be an integer >= the send time`);
-    }
-    const toIdx = link.to;
-    if (this.isExternal[toIdx] === 1) {
-      if (at < this.endUs) this.inbox[toIdx]!.push({ at, link, sent: now, size: sizeBytes, payload });
-      return;
+      throw new NetworkModelError(`network model returned deliverAtUs=${String(at)} for ${link.fromId} -> ${link.toId} sent at ${now} µs; it must be an integer >= the send time`);
     }
     if (at >= this.endUs) return; // would land after the end: in flight
+    if (link.toExternal) {
+      this.inbox[link.toIdx]!.push({ at, link, sent: now, size: sizeBytes, payload });
+      return;
+    }
     const slot = this.allocSlot();
     this.slotKind[slot] = KIND_DELIVER;
-    this.slotNode[slot] = toIdx;
-    this.slotMsg[slot] = { from: this.ids[from]!, to, sentAtUs: now, sizeBytes, payload };
+    this.slotNode[slot] = link.toIdx;
+    this.slotMsg[slot] = { from: link.fromId, to: link.toId, sentAtUs: now, sizeBytes, payload };
     this.slotLink[slot] = link;
     this.queue.push(at, slot);
   }
@@ -373,15 +411,6 @@ export class Engine {
     this.trace.nodeEvent(this.nowUs, node, JSON.stringify(kind), json.length > 2 ? json.slice(1, -1) : null);
   }
 
-  count(node: number, counter: string, delta: number): void {
-    let map = this.counters[node];
-    if (map == null) {
-      map = new Map();
-      this.counters[node] = map;
-    }
-    map.set(counter, (map.get(counter) ?? 0) + delta);
-  }
-
   // -------------------------------------------------------------------------
   // The loop
 
@@ -401,7 +430,10 @@ export class Engine {
       if (status === SLICE_YIELD) await yieldToLoop();
       else if (status === SLICE_DRAIN) {
         try {
+          const d0 = performance.now();
           await this.trace!.drain();
+          (globalThis as any).__drainMs = ((globalThis as any).__drainMs ?? 0) + performance.now() - d0;
+          (globalThis as any).__drains = ((globalThis as any).__drains ?? 0) + 1;
         } catch (err) {
           this.fail(null, err, hooks);
           return;
@@ -416,6 +448,7 @@ export class Engine {
     const trace = this.trace;
     const kinds = this.slotKind;
     const nodesAt = this.slotNode;
+    const slots = this.slots;
     let budget = SLICE_EVENTS;
     for (;;) {
       const t = queue.peekTime();
@@ -426,8 +459,9 @@ export class Engine {
       if (t > this.allowedUs) return SLICE_PACE;
       const slot = queue.pop();
       this.nowUs = t;
-      const node = nodesAt[slot]!;
-      this.current = node;
+      const idx = nodesAt[slot]!;
+      const st = slots[idx]!;
+      this.current = idx;
       this.events++;
       if (kinds[slot] === KIND_DELIVER) {
         const msg = this.slotMsg[slot]!;
@@ -437,14 +471,14 @@ export class Engine {
         this.freeSlots[this.nFree++] = slot;
         link.delivered++;
         this.delivered++;
-        this.receivedBy[node]!++;
-        if (trace !== null) trace.deliver(t, link.from, node, msg.sentAtUs, msg.sizeBytes);
-        this.inProcess[node]!.receive(msg, this.ctxs[node]!);
+        st.received++;
+        if (trace !== null) trace.deliver(t, link.fromIdx, idx, msg.sentAtUs, msg.sizeBytes);
+        st.node!.receive(msg, st);
       } else {
         const tag = this.slotTag[slot]!;
         this.freeSlots[this.nFree++] = slot;
-        if (trace !== null) trace.timer(t, node, tag);
-        this.inProcess[node]!.timer(tag, this.ctxs[node]!);
+        if (trace !== null) trace.timer(t, idx, tag);
+        st.node!.timer(tag, st);
       }
     }
   }
@@ -459,11 +493,11 @@ export class Engine {
 
   private startInProcess(hooks: EngineHooks): void {
     for (let i = 0; i < this.n && !this.stopped; i++) {
-      const node = this.inProcess[i];
-      if (node == null) continue;
+      const st = this.slots[i]!;
+      if (st.node === null) continue;
       this.current = i;
       try {
-        node.start(this.ctxs[i]!);
+        st.node.start(st);
       } catch (err) {
         this.fail(i, err, hooks);
       }
@@ -488,7 +522,7 @@ export class Engine {
       this.externalIdx.forEach((idx, j) => {
         let p: Promise<T>;
         try {
-          p = Promise.resolve(call(this.o.nodes[idx] as ExternalNode, j));
+          p = Promise.resolve(call(this.slots[idx]!.external!, j));
         } catch (err) {
           p = Promise.reject(err);
         }
@@ -534,13 +568,13 @@ export class Engine {
         const at = late ? atUs : p.at;
         if (late) {
           this.late++;
-          if (trace !== null) trace.deliverLate(at, p.link.from, idx, p.sent, p.size, p.at);
-        } else if (trace !== null) trace.deliver(at, p.link.from, idx, p.sent, p.size);
+          if (trace !== null) trace.deliverLate(at, p.link.fromIdx, idx, p.sent, p.size, p.at);
+        } else if (trace !== null) trace.deliver(at, p.link.fromIdx, idx, p.sent, p.size);
         p.link.delivered++;
         this.delivered++;
-        this.receivedBy[idx]!++;
+        this.slots[idx]!.received++;
         this.events++;
-        ready.push({ from: this.ids[p.link.from]!, atUs: at, payload: p.payload, sizeBytes: p.size });
+        ready.push({ from: p.link.fromId, atUs: at, payload: p.payload, sizeBytes: p.size });
       }
       this.inbox[idx] = keep;
       inboundCount += ready.length;
@@ -572,7 +606,7 @@ export class Engine {
       this.nowUs = s.m.atUs;
       this.current = s.idx;
       try {
-        this.send(s.idx, s.m.to, s.m.payload, s.m.sizeBytes);
+        this.send(this.slots[s.idx]!, s.m.to, s.m.payload, s.m.sizeBytes);
       } catch (err) {
         this.fail(s.idx, err, hooks);
         return;
@@ -584,11 +618,11 @@ export class Engine {
 
   private async finishNodes(hooks: EngineHooks): Promise<void> {
     for (let i = 0; i < this.n; i++) {
-      const node = this.inProcess[i];
-      if (node?.finish === undefined) continue;
+      const st = this.slots[i]!;
+      if (st.node?.finish === undefined) continue;
       this.current = i;
       try {
-        await node.finish(this.ctxs[i]!);
+        await st.node.finish(st);
       } catch (err) {
         this.fail(i, err, hooks);
       }
@@ -602,40 +636,39 @@ export class Engine {
     const key = from * this.n + to;
     let link = this.links.get(key);
     if (link === undefined) {
-      const fromId = this.ids[from]!;
-      const toId = this.ids[to]!;
+      const fromSlot = this.slots[from]!;
+      const toSlot = this.slots[to]!;
       const mode = this.o.tracePayloads;
-      const tracePayload = mode === "all" || (mode === "external" && (this.isExternal[from] === 1 || this.isExternal[to] === 1));
-      const route = this.o.network.link?.(fromId, toId) ?? null;
-      const seed = this.seed;
-      link = new LinkRecord(from, to, route, tracePayload, () => linkRngKey(seed, fromId, toId));
+      const tracePayload = mode === "all" || (mode === "external" && (fromSlot.external !== null || toSlot.external !== null));
+      const route = this.o.network.link?.(fromSlot.id, toSlot.id) ?? null;
+      link = new LinkRecord(fromSlot, toSlot, route, tracePayload, this.seed);
       this.links.set(key, link);
     }
     return link;
   }
 
-  private sendToNowhere(from: number, to: string, payload: unknown, size: number, now: number): void {
+  private sendToNowhere(from: NodeSlot, to: string, payload: unknown, size: number, now: number): void {
     const trace = this.trace;
     if (trace !== null) {
       const toJson = JSON.stringify(String(to));
-      trace.send(now, from, -1, toJson, size, this.o.tracePayloads === "all" ? payloadJson(payload) : null);
-      trace.drop(now, from, -1, toJson, size, this.jsonReason("no-such-node"));
+      trace.send(now, from.index, -1, toJson, size, this.o.tracePayloads === "all" ? payloadJson(payload) : null);
+      trace.drop(now, from.index, -1, toJson, size, this.jsonReason("no-such-node"));
     }
     this.countDrop("no-such-node", from);
     if (this.droppedByReason.get("no-such-node") === 1) {
-      this.o.logger.warn({ from: this.ids[from], to }, "a node sent to an unknown node id; the message is dropped (reason no-such-node)");
+      this.o.logger.warn({ from: from.id, to }, "a node sent to an unknown node id; the message is dropped (reason no-such-node)");
     }
   }
 
   private drop(link: LinkRecord, reason: string, size: number, now: number): void {
     link.dropped++;
-    if (this.trace !== null) this.trace.drop(now, link.from, link.to, null, size, this.jsonReason(reason));
+    if (this.trace !== null) this.trace.drop(now, link.fromIdx, link.toIdx, null, size, this.jsonReason(reason));
     this.countDrop(reason, link.from);
   }
 
-  private countDrop(reason: string, from: number): void {
+  private countDrop(reason: string, from: NodeSlot): void {
     this.dropped++;
-    this.droppedBy[from]!++;
+    from.dropped++;
     this.droppedByReason.set(reason, (this.droppedByReason.get(reason) ?? 0) + 1);
   }
 
@@ -714,10 +747,10 @@ export class Engine {
   private summary(trace: { digest: string | null; bytes: number; lines: number }, wallSec: number): RunSummary {
     const nodes: Record<string, NodeSummary> = {};
     for (let i = 0; i < this.n; i++) {
+      const st = this.slots[i]!;
       const counters: Record<string, number> = {};
-      const map = this.counters[i];
-      if (map != null) for (const key of [...map.keys()].sort()) counters[key] = map.get(key)!;
-      nodes[this.ids[i]!] = { type: this.o.nodes[i]!.type, sent: this.sentBy[i]!, received: this.receivedBy[i]!, dropped: this.droppedBy[i]!, counters };
+      if (st.counters !== null) for (const key of [...st.counters.keys()].sort()) counters[key] = st.counters.get(key)!;
+      nodes[st.id] = { type: this.o.nodes[i]!.type, sent: st.sent, received: st.received, dropped: st.dropped, counters };
     }
     const byGroup = new Map<string, LinkSummary>();
     const groupOf = new Map<number, string>();
@@ -730,7 +763,7 @@ export class Engine {
       return g;
     };
     for (const link of this.links.values()) {
-      const key = `${group(link.from)}->${group(link.to)}`;
+      const key = `${group(link.fromIdx)}->${group(link.toIdx)}`;
       let s = byGroup.get(key);
       if (s === undefined) {
         s = { messages: 0, delivered: 0, dropped: 0, bytes: 0 };

@@ -1,8 +1,12 @@
+import type { FastLinkRoute } from "./_fast-route.js";
 import type { LinkRoute, NetworkModel, Route, Rng, TimeUs } from "./types.js";
 
-const DIRECT_LINK: LinkRoute = {
+const DIRECT_LINK: FastLinkRoute = {
   route(_sizeBytes: number, nowUs: TimeUs): Route {
     return { deliverAtUs: nowUs };
+  },
+  deliverAtUs(_sizeBytes: number, nowUs: TimeUs): TimeUs {
+    return nowUs;
   },
 };
 

@@ -1,6 +1,7 @@
 import type { ResolvedLink, ResolvedNetwork } from "@sim/config";
+import type { FastLinkRoute } from "./_fast-route.js";
 import { CoordinatorOptionsError } from "./errors.js";
-import type { LinkRoute, NetworkModel, Route, Rng, TimeUs } from "./types.js";
+import type { NetworkModel, Route, Rng, TimeUs } from "./types.js";
 
 /** The `latency` network as resolved by `@sim/config` (`type` may be left out). */
 export type LatencyNetworkConfig = Omit<Extract<ResolvedNetwork, { type: "latency" }>, "type"> & { type?: "latency" };
@@ -15,7 +16,7 @@ const LOSS: Route = Object.freeze({ drop: "loss" });
  * `floor(u * jitter_µs)` (so it stays in [0, jitter)), and the serialisation delay
  * `size * 8 / kbps` is rounded up (the last bit has to leave).
  */
-class LatencyLink implements LinkRoute {
+class LatencyLink implements FastLinkRoute {
   private busyUntilUs = 0;
   constructor(
     readonly latencyUs: number,
@@ -25,6 +26,11 @@ class LatencyLink implements LinkRoute {
   ) {}
 
   route(sizeBytes: number, nowUs: TimeUs, rng: Rng): Route {
+    const at = this.deliverAtUs(sizeBytes, nowUs, rng);
+    return at < 0 ? LOSS : { deliverAtUs: at };
+  }
+
+  deliverAtUs(sizeBytes: number, nowUs: TimeUs, rng: Rng): TimeUs {
     let departUs = nowUs;
     if (this.bandwidthKbps !== null) {
       // FIFO: a message starts when the previous one on this link has left. A lost
@@ -34,10 +40,10 @@ class LatencyLink implements LinkRoute {
       this.busyUntilUs = departUs;
     }
     // Draw order is part of the semantics: loss first, then jitter, each only when configured.
-    if (this.loss > 0 && rng.next() < this.loss) return LOSS;
+    if (this.loss > 0 && rng.next() < this.loss) return -1;
     let atUs = departUs + this.latencyUs;
     if (this.jitterUs > 0) atUs += Math.floor(rng.next() * this.jitterUs);
-    return { deliverAtUs: atUs };
+    return atUs;
   }
 }
 

@@ -1,3 +1,4 @@
+import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
 import { createRng, linkRngKey, nodeRngKey } from "./rng.js";
 
@@ -14,6 +15,15 @@ describe("createRng", () => {
   it("is pinned: these exact numbers on every platform and Node version", () => {
     // If this changes, every golden digest changes: see docs/engine.md.
     expect(draw("42/sensor_1", 3)).toEqual(GOLDEN);
+  });
+
+  it("is seedrandom's alea, bit for bit", () => {
+    for (let k = 0; k < 300; k++) {
+      const key = k % 3 === 0 ? `${k}/sensor_${k * 7}` : k % 3 === 1 ? `${k}/link/a_${k}->b_${k % 5}` : `ünïcode/${"x".repeat(k)}`;
+      const reference = seedrandom.alea(key);
+      const ours = createRng(key);
+      for (let i = 0; i < 200; i++) expect(ours.next()).toBe(reference());
+    }
   });
 
   it("gives different numbers for different keys", () => {

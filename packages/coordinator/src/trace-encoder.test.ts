@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { createRng } from "./rng.js";
-import { createTraceEncoder } from "./trace-encoder.js";
+import { TraceEncoder } from "./trace-encoder.js";
 import { TraceRecorder } from "./trace-pipeline.js";
 import { MemoryTraceSink } from "./trace-sinks.js";
 
@@ -81,7 +81,7 @@ describe("trace encoding", () => {
   it("chunk boundaries do not change the bytes (tiny chunks, lines longer than a chunk)", () => {
     const encode = (chunkSize: number) => {
       const chunks: Uint8Array[] = [];
-      const enc = createTraceEncoder(IDS, chunkSize, (c) => chunks.push(c.slice()));
+      const enc = new TraceEncoder(IDS, chunkSize, (c) => chunks.push(c.slice()));
       const strings = [JSON.stringify("x".repeat(500))];
       const rec = new Float64Array([1, 5, 0, 1, 2, 6, 0, 1, 3, 0, 3, 7, 0, 1, 4, 9]);
       enc.encode(rec, rec.length, strings);

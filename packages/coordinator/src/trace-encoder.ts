@@ -1,8 +1,10 @@
 /**
  * Turns trace records into canonical JSON lines. Runs in the trace worker thread
- * (see trace-pipeline.ts), so `createTraceEncoder` must be self-contained: its
- * source text is sent to the worker. It may not refer to anything outside its own
- * body, not even the constants below (it repeats them; a test checks they agree).
+ * (see trace-pipeline.ts), so `TraceEncoder` must be self-contained: its source
+ * text is sent to the worker. It may not refer to anything outside its own body,
+ * not even the constants below (it repeats them; the tests cover every kind).
+ * One class at module level (not closures made per encoder) keeps V8's feedback
+ * monomorphic however many runs a process makes.
  *
  * Record layout in a Float64Array, one record after another:
  *   TIMER         1, t, node, tag
@@ -23,72 +25,173 @@ export const REC_NODE_EVENT = 6;
 /** Doubles taken by the largest record. */
 export const REC_MAX_WORDS = 7;
 
-export interface TraceEncoder {
-  encode(rec: Float64Array, words: number, strings: readonly string[]): void;
+/** Encodes record batches into UTF-8 JSON lines, emitting chunks of `chunkSize` bytes. */
+export class TraceEncoder {
+  private readonly chunkSize: number;
+  private readonly emit: (chunk: Uint8Array) => void;
+  private readonly utf8 = new TextEncoder();
+  private readonly ids: Uint8Array[];
+  private readonly maxFixedLine: number;
+  private buf: Uint8Array;
+  private pos = 0;
+  private readonly T: Uint8Array;
+  private readonly EV_TIMER: Uint8Array;
+  private readonly TAG: Uint8Array;
+  private readonly EV_SEND: Uint8Array;
+  private readonly EV_DELIVER: Uint8Array;
+  private readonly EV_DROP: Uint8Array;
+  private readonly TO: Uint8Array;
+  private readonly SIZE: Uint8Array;
+  private readonly SENT: Uint8Array;
+  private readonly DUE: Uint8Array;
+  private readonly PAYLOAD: Uint8Array;
+  private readonly REASON: Uint8Array;
+  private readonly EV: Uint8Array;
+  private readonly NODE: Uint8Array;
+  private readonly COMMA: Uint8Array;
+  private readonly END: Uint8Array;
+
+  /**
+   * @param idsJson JSON-quoted node ids, by node index.
+   * @param chunkSize bytes per emitted chunk (a line longer than that gets a chunk of its own).
+   * @param emit receives each chunk; the encoder never touches a chunk again once emitted.
+   */
+  constructor(idsJson: readonly string[], chunkSize: number, emit: (chunk: Uint8Array) => void) {
+    this.chunkSize = chunkSize;
+    this.emit = emit;
+    const enc = (s: string) => this.utf8.encode(s);
+    this.ids = idsJson.map(enc);
+    let longestId = 0;
+    for (const id of this.ids) if (id.length > longestId) longestId = id.length;
+    // Fixed parts, two ids, up to four numbers of at most 24 characters.
+    this.maxFixedLine = 200 + 2 * longestId;
+    this.buf = new Uint8Array(chunkSize);
+    this.T = enc('{"t":');
+    this.EV_TIMER = enc(',"ev":"timer","node":');
+    this.TAG = enc(',"tag":');
+    this.EV_SEND = enc(',"ev":"send","from":');
+    this.EV_DELIVER = enc(',"ev":"deliver","from":');
+    this.EV_DROP = enc(',"ev":"drop","from":');
+    this.TO = enc(',"to":');
+    this.SIZE = enc(',"size":');
+    this.SENT = enc(',"sent":');
+    this.DUE = enc(',"due":');
+    this.PAYLOAD = enc(',"payload":');
+    this.REASON = enc(',"reason":');
+    this.EV = enc(',"ev":');
+    this.NODE = enc(',"node":');
+    this.COMMA = enc(",");
+    this.END = enc("}\n");
+  }
+
+  /** Record fields are doubles: indexes are converted with `| 0` to keep element loads on the integer-key path. */
+  encode(rec: Float64Array, words: number, strings: readonly string[]): void {
+    const ids = this.ids;
+    let i = 0;
+    while (i < words) {
+      this.room(this.maxFixedLine);
+      const kind = rec[i]! | 0;
+      this.put(this.T);
+      this.num(rec[i + 1]!);
+      if (kind === 1) {
+        this.put(this.EV_TIMER);
+        this.put(ids[rec[i + 2]! | 0]!);
+        this.put(this.TAG);
+        this.num(rec[i + 3]!);
+        i += 4;
+      } else if (kind === 3 || kind === 4) {
+        this.put(this.EV_DELIVER);
+        this.put(ids[rec[i + 2]! | 0]!);
+        this.put(this.TO);
+        this.put(ids[rec[i + 3]! | 0]!);
+        this.put(this.SENT);
+        this.num(rec[i + 4]!);
+        this.put(this.SIZE);
+        this.num(rec[i + 5]!);
+        if (kind === 4) {
+          this.put(this.DUE);
+          this.num(rec[i + 6]!);
+          i += 7;
+        } else i += 6;
+      } else if (kind === 2) {
+        this.put(this.EV_SEND);
+        this.put(ids[rec[i + 2]! | 0]!);
+        this.put(this.TO);
+        this.node(rec[i + 3]! | 0, strings);
+        this.put(this.SIZE);
+        this.num(rec[i + 4]!);
+        const payload = rec[i + 5]! | 0;
+        if (payload >= 0) {
+          this.put(this.PAYLOAD);
+          this.json(strings[payload]!);
+        }
+        i += 6;
+      } else if (kind === 5) {
+        this.put(this.EV_DROP);
+        this.put(ids[rec[i + 2]! | 0]!);
+        this.put(this.TO);
+        this.node(rec[i + 3]! | 0, strings);
+        this.put(this.SIZE);
+        this.num(rec[i + 4]!);
+        this.put(this.REASON);
+        this.json(strings[rec[i + 5]! | 0]!);
+        i += 6;
+      } else if (kind === 6) {
+        this.put(this.EV);
+        this.json(strings[rec[i + 3]! | 0]!);
+        this.room(this.maxFixedLine);
+        this.put(this.NODE);
+        this.put(ids[rec[i + 2]! | 0]!);
+        const rest = rec[i + 4]! | 0;
+        if (rest >= 0) {
+          this.put(this.COMMA);
+          this.json(strings[rest]!);
+        }
+        i += 5;
+      } else {
+        throw new Error(`trace encoder: unknown record kind ${kind} at word ${i}`);
+      }
+      this.room(2);
+      this.put(this.END);
+    }
+  }
+
   /** Emits the last, partial chunk. */
-  finish(): void;
-}
-
-/**
- * @param idsJson JSON-quoted node ids, by node index.
- * @param chunkSize bytes per emitted chunk (a line longer than that gets a chunk of its own).
- * @param emit receives each chunk; the encoder never touches a chunk again once emitted.
- */
-export function createTraceEncoder(idsJson: readonly string[], chunkSize: number, emit: (chunk: Uint8Array) => void): TraceEncoder {
-  const utf8 = new TextEncoder();
-  const ids = idsJson.map((s) => utf8.encode(s));
-  let longestId = 0;
-  for (const id of ids) if (id.length > longestId) longestId = id.length;
-  // Fixed parts plus two ids plus up to four numbers of at most 24 characters.
-  const maxFixedLine = 200 + 2 * longestId;
-  const T = utf8.encode('{"t":');
-  const EV_TIMER = utf8.encode(',"ev":"timer","node":');
-  const TAG = utf8.encode(',"tag":');
-  const EV_SEND = utf8.encode(',"ev":"send","from":');
-  const EV_DELIVER = utf8.encode(',"ev":"deliver","from":');
-  const EV_DROP = utf8.encode(',"ev":"drop","from":');
-  const TO = utf8.encode(',"to":');
-  const SIZE = utf8.encode(',"size":');
-  const SENT = utf8.encode(',"sent":');
-  const DUE = utf8.encode(',"due":');
-  const PAYLOAD = utf8.encode(',"payload":');
-  const REASON = utf8.encode(',"reason":');
-  const EV = utf8.encode(',"ev":');
-  const NODE = utf8.encode(',"node":');
-  const COMMA = utf8.encode(",");
-  const END = utf8.encode("}\n");
-
-  // Record fields are doubles; every index is converted with `| 0` so that element
-  // loads stay on the fast integer-key path.
-  let buf = new Uint8Array(chunkSize);
-  let pos = 0;
-
-  function flush(): void {
-    if (pos === 0) return;
-    emit(buf.subarray(0, pos));
-    buf = new Uint8Array(chunkSize);
-    pos = 0;
+  finish(): void {
+    this.flush();
   }
-  function room(n: number): void {
-    if (pos + n <= buf.length) return;
-    flush();
-    if (n > buf.length) buf = new Uint8Array(n);
+
+  private flush(): void {
+    if (this.pos === 0) return;
+    this.emit(this.buf.subarray(0, this.pos));
+    this.buf = new Uint8Array(this.chunkSize);
+    this.pos = 0;
   }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    this.flush();
+    if (n > this.buf.length) this.buf = new Uint8Array(n);
+  }
+
   // Short arrays: a loop beats TypedArray#set's call overhead.
-  function put(b: Uint8Array): void {
+  private put(b: Uint8Array): void {
+    const buf = this.buf;
+    const p = this.pos;
     const n = b.length;
-    const p = pos;
     for (let k = 0; k < n; k++) buf[p + k] = b[k]!;
-    pos = p + n;
+    this.pos = p + n;
   }
+
   /** A number exactly as JavaScript prints it (JSON's `null` for non-finite values). */
-  function num(x: number): void {
+  private num(x: number): void {
+    const buf = this.buf;
     if (x >= 0 && x < 2147483648 && (x | 0) === x) {
       let v = x | 0;
       let d = 1;
       for (let y = v; y >= 10; y = (y / 10) | 0) d++;
-      let p = pos + d;
-      pos = p;
+      let p = this.pos + d;
+      this.pos = p;
       do {
         const q = (v / 10) | 0;
         buf[--p] = 48 + v - q * 10;
@@ -97,92 +200,19 @@ export function createTraceEncoder(idsJson: readonly string[], chunkSize: number
       return;
     }
     const s = Number.isFinite(x) ? String(x) : "null";
-    const p = pos;
+    const p = this.pos;
     for (let k = 0; k < s.length; k++) buf[p + k] = s.charCodeAt(k);
-    pos = p + s.length;
-  }
-  /** A string that is already JSON (UTF-8 encoded here). */
-  function json(s: string): void {
-    room(s.length * 3 + 2);
-    pos += utf8.encodeInto(s, buf.subarray(pos)).written;
-  }
-  function node(i: number, strings: readonly string[]): void {
-    if (i >= 0) put(ids[i]!);
-    else json(strings[-1 - i]!);
+    this.pos = p + s.length;
   }
 
-  return {
-    encode(rec, words, strings) {
-      let i = 0;
-      while (i < words) {
-        room(maxFixedLine);
-        const kind = rec[i]! | 0;
-        put(T);
-        num(rec[i + 1]!);
-        if (kind === 1) {
-          put(EV_TIMER);
-          put(ids[rec[i + 2]! | 0]!);
-          put(TAG);
-          num(rec[i + 3]!);
-          i += 4;
-        } else if (kind === 3 || kind === 4) {
-          put(EV_DELIVER);
-          put(ids[rec[i + 2]! | 0]!);
-          put(TO);
-          put(ids[rec[i + 3]! | 0]!);
-          put(SENT);
-          num(rec[i + 4]!);
-          put(SIZE);
-          num(rec[i + 5]!);
-          if (kind === 4) {
-            put(DUE);
-            num(rec[i + 6]!);
-            i += 7;
-          } else i += 6;
-        } else if (kind === 2) {
-          put(EV_SEND);
-          put(ids[rec[i + 2]! | 0]!);
-          put(TO);
-          node(rec[i + 3]! | 0, strings);
-          put(SIZE);
-          num(rec[i + 4]!);
-          const payload = rec[i + 5]! | 0;
-          if (payload >= 0) {
-            put(PAYLOAD);
-            json(strings[payload]!);
-          }
-          i += 6;
-        } else if (kind === 5) {
-          put(EV_DROP);
-          put(ids[rec[i + 2]! | 0]!);
-          put(TO);
-          node(rec[i + 3]! | 0, strings);
-          put(SIZE);
-          num(rec[i + 4]!);
-          put(REASON);
-          json(strings[rec[i + 5]! | 0]!);
-          i += 6;
-        } else if (kind === 6) {
-          put(EV);
-          json(strings[rec[i + 3]! | 0]!);
-          room(longestId + 16);
-          put(NODE);
-          put(ids[rec[i + 2]! | 0]!);
-          const rest = rec[i + 4]! | 0;
-          if (rest >= 0) {
-            put(COMMA);
-            json(strings[rest]!);
-          }
-          i += 5;
-        } else {
-          throw new Error(`trace encoder: unknown record kind ${kind} at word ${i}`);
-        }
-        room(2);
-        put(END);
-      }
-    },
-    finish() {
-      flush();
-    },
-  };
+  /** A string that is already JSON, UTF-8 encoded here. */
+  private json(s: string): void {
+    this.room(s.length * 3 + 2);
+    this.pos += this.utf8.encodeInto(s, this.buf.subarray(this.pos)).written;
+  }
+
+  private node(i: number, strings: readonly string[]): void {
+    if (i >= 0) this.put(this.ids[i]!);
+    else this.json(strings[-1 - i]!);
+  }
 }

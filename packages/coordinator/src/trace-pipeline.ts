@@ -2,7 +2,6 @@ import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { TraceWriteError } from "./errors.js";
 import {
-  createTraceEncoder,
   REC_DELIVER,
   REC_DELIVER_LATE,
   REC_DROP,
@@ -10,7 +9,7 @@ import {
   REC_NODE_EVENT,
   REC_SEND,
   REC_TIMER,
-  type TraceEncoder,
+  TraceEncoder,
 } from "./trace-encoder.js";
 import type { TraceSink } from "./trace-sinks.js";
 
@@ -258,7 +257,7 @@ class InlineBackend implements Backend {
   private readonly encoder: TraceEncoder;
   constructor(options: TraceRecorderOptions) {
     this.out = new ChunkOutput(options.sink, options.digest);
-    this.encoder = createTraceEncoder(options.idsJson, CHUNK_BYTES, (chunk) => this.out.write(chunk, false));
+    this.encoder = new TraceEncoder(options.idsJson, CHUNK_BYTES, (chunk) => this.out.write(chunk, false));
   }
   submit(rec: Float64Array, words: number, strings: string[]): Float64Array {
     this.encoder.encode(rec, words, strings);
@@ -372,17 +371,17 @@ class WorkerBackend implements Backend {
 }
 
 /**
- * Body of the encoder thread. Self-contained like createTraceEncoder: its source is
- * evaluated in the worker, with `require` and the encoder factory passed in.
+ * Body of the encoder thread. Self-contained like TraceEncoder: its source is
+ * evaluated in the worker, with `require` and the encoder class passed in.
  */
-function traceWorkerMain(req: (id: string) => unknown, createEncoder: typeof createTraceEncoder): void {
+function traceWorkerMain(req: (id: string) => unknown, Encoder: typeof TraceEncoder): void {
   type Port = { on(ev: "message", fn: (m: { type: string; rec: Float64Array; words: number; strings: string[] }) => void): void; postMessage(m: unknown, transfer?: ArrayBuffer[]): void };
   const { parentPort, workerData } = req("node:worker_threads") as { parentPort: Port; workerData: { ids: string[]; chunkSize: number; digest: boolean; wantChunks: boolean } };
   const { createHash: hashFactory } = req("node:crypto") as { createHash(algo: string): { update(b: Uint8Array): void; digest(enc: string): string } };
   const hash = workerData.digest ? hashFactory("sha256") : null;
   let bytes = 0;
   let out: Uint8Array[] = [];
-  const encoder = createEncoder(workerData.ids, workerData.chunkSize, (chunk) => {
+  const encoder = new Encoder(workerData.ids, workerData.chunkSize, (chunk) => {
     if (hash !== null) hash.update(chunk);
     bytes += chunk.length;
     if (workerData.wantChunks) out.push(chunk);
@@ -407,4 +406,4 @@ function traceWorkerMain(req: (id: string) => unknown, createEncoder: typeof cre
 
 // `__name`: some TypeScript loaders (esbuild with keepNames) wrap functions in a helper
 // that would not exist inside the worker.
-const TRACE_WORKER_SOURCE = `"use strict";var __name=(f)=>f;(${traceWorkerMain.toString()})(require,${createTraceEncoder.toString()});`;
+const TRACE_WORKER_SOURCE = `"use strict";var __name=(f)=>f;(${traceWorkerMain.toString()})(require,(${TraceEncoder.toString()}));`;

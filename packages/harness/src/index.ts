@@ -14,4 +14,5 @@ export { defaultStateDir } from "./resources/state-dir.js";
 export { cleanLeftovers } from "./reaper/clean-leftovers.js";
 export type { CleanReport } from "./reaper/clean-leftovers.js";
 export { runCli } from "./cli/program.js";
+export type { CliIo } from "./cli/io.js";
 export { SIM_VERSION } from "./version.js";

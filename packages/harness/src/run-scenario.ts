@@ -68,8 +68,18 @@ export interface RunSummaryJson extends RunSummary {
   scenario: string;
   interrupted: boolean;
   cleanup: CleanupReport;
+  /** Inference figures; wall time is reported here only, never in the trace. */
+  ml: MlSummary | null;
   versions: Versions;
   warnings: Problem[];
+}
+
+export interface MlSummary {
+  placement: "edge" | "cloud";
+  model_path: string;
+  inferences: number;
+  rows: number;
+  wall_ms: number;
 }
 
 export interface RunResult {
@@ -138,16 +148,23 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
   let summary: RunSummary;
   let cleanup: CleanupReport;
   let events: TraceEvent[] | undefined;
+  let ml: MlSummary | null = null;
   try {
     stop.throwIfStopped();
     const launched = await stop.during(launcher.launch());
     const fileSink: TraceSink = scenario.output.trace ? new FileTraceSink(join(outDir, OUTPUT_FILES.trace)) : new NullTraceSink();
     const sink = options.collectEvents ? new TeeTraceSink(fileSink) : fileSink;
-    const coordinator = new Coordinator({ ...scenarioOptions(scenario), nodes: launched.nodes, trace: sink, logger });
+    // Payloads of every message go into the trace: the readings are the experiment's
+    // data, and without them two seeds could give the same trace.
+    const coordinator = new Coordinator({ ...scenarioOptions(scenario), nodes: launched.nodes, trace: sink, tracePayloads: "all", logger });
     if (options.onProgress) coordinator.on("progress", options.onProgress);
     coordinator.on("node-error", (e) => logger.error({ node: e.nodeId, err: e.error }, "node failed"));
     stop.onStop((reason) => coordinator.abort(reason));
     summary = await coordinator.run();
+    if (launched.inference && scenario.ml_inference) {
+      const stats = launched.inference.stats();
+      ml = { placement: scenario.ml_inference.placement, model_path: launched.inference.modelPath, inferences: stats.inferences, rows: stats.rows, wall_ms: stats.wallMs };
+    }
     if (sink instanceof TeeTraceSink) events = parseTraceLines(sink.text());
   } catch (error) {
     cleanup = await launcher.shutdown();
@@ -168,6 +185,7 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
     scenario: scenario.source ?? scenario.name,
     interrupted,
     cleanup,
+    ml,
     versions: version,
     warnings,
   };

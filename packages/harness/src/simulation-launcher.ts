@@ -123,9 +123,14 @@ export class SimulationLauncher {
       this.inference = await loadInference(this.scenario.ml_inference);
     }
     const builtin = new Map<string, SimNode>();
-    for (const node of this.scenario.nodes) {
-      const built = createBuiltinNode(node, this.scenario, { inference: this.inference });
-      if (built !== null) builtin.set(node.id, built);
+    try {
+      for (const node of this.scenario.nodes) {
+        const built = createBuiltinNode(node, this.scenario, { inference: this.inference });
+        if (built !== null) builtin.set(node.id, built);
+      }
+    } catch (error) {
+      await this.inference?.close();
+      throw error;
     }
 
     const external = LauncherRegistry.externalByType(this.scenario.nodes);

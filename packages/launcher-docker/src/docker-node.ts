@@ -220,6 +220,7 @@ class ContainerNode implements DockerStartedNode {
         if (!isNotFound(error)) this.#ctx.logger.warn({ node: this.id, err: error }, "fetching the container's log failed");
       }
     }
+    this.#sink.flush();
     try {
       const state = (await this.#container.inspect()).State;
       this.#sink.note(`container exited with code ${state.ExitCode}${state.OOMKilled ? " (killed: out of memory, see resources.memory_mb)" : ""}`);

@@ -10,6 +10,9 @@ const TAIL_LINES = 20;
 /** Longest line kept in the tail; the file always gets everything. */
 const TAIL_LINE_CHARS = 500;
 
+/** A partial line longer than this is written out without waiting for its newline. */
+const MAX_PARTIAL_CHARS = 64 * 1024;
+
 type StreamName = "stdout" | "stderr";
 
 /**
@@ -37,14 +40,22 @@ export class LogSink {
     this.#file?.on("error", (error) => logger.warn({ node, err: error }, `writing ${this.path} failed`));
   }
 
-  /** Raw container output. */
+  /**
+   * Container output. The file gets it line by line per stream, so that stdout and
+   * stderr interleave by whole lines (and never split a UTF-8 character).
+   */
   write(stream: StreamName, chunk: Buffer): void {
     if (this.#closed !== null) return;
-    this.#file?.write(chunk);
     const text = this.#partial[stream] + this.#decoders[stream].write(chunk);
     const lines = text.split("\n");
-    this.#partial[stream] = lines.pop() ?? "";
-    for (const line of lines) this.#line(stream, line.replace(/\r$/, ""));
+    let rest = lines.pop() ?? "";
+    if (rest.length > MAX_PARTIAL_CHARS) {
+      // Output without newlines is still written, in pieces.
+      lines.push(rest);
+      rest = "";
+    }
+    this.#partial[stream] = rest;
+    for (const line of lines) this.#line(stream, line);
   }
 
   /** A line sim itself adds (lifecycle: image, readiness, exit), marked "[sim]"; without a log folder it goes to the logger. */
@@ -77,21 +88,29 @@ export class LogSink {
     this.#file.write("[sim] the live log stream broke; the complete log follows\n");
   }
 
-  /** Flushes partial lines and closes the file. Idempotent. */
-  close(): Promise<void> {
-    if (this.#closed !== null) return this.#closed;
+  /** Writes out the last lines that had no newline (the output has ended). */
+  flush(): void {
+    if (this.#closed !== null) return;
     for (const stream of ["stdout", "stderr"] as const) {
       const rest = this.#partial[stream] + this.#decoders[stream].end();
       if (rest !== "") this.#line(stream, rest);
       this.#partial[stream] = "";
     }
+  }
+
+  /** Flushes partial lines and closes the file. Idempotent. */
+  close(): Promise<void> {
+    if (this.#closed !== null) return this.#closed;
+    this.flush();
     this.#listeners.clear();
     const file = this.#file;
     this.#closed = file === null ? Promise.resolve() : new Promise<void>((resolve) => file.end(resolve));
     return this.#closed;
   }
 
-  #line(stream: StreamName, line: string): void {
+  #line(stream: StreamName, raw: string): void {
+    this.#file?.write(`${raw}\n`);
+    const line = raw.replace(/\r$/, "");
     this.#tail.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
     if (this.#tail.length > TAIL_LINES) this.#tail.shift();
     if (this.#file === null) this.#logger.info({ node: this.#node, stream }, line);

@@ -30,9 +30,9 @@ describe("renodeLauncher.check", () => {
     const b = { ...a, id: "mcu_1", group_index: 1 };
     const problems = await renodeLauncher.check([a, b], scenarioWith([a, b], { source: "/exp/scenario.yaml" }));
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatchObject({ severity: "error", code: "renode-platform", file: "/exp/scenario.yaml", path: ["nodes", "mcu", "platform"] });
+    expect(problems[0]).toMatchObject({ severity: "error", code: "missing-file", file: "/exp/scenario.yaml", path: ["nodes", "mcu", "platform"] });
     expect(problems[0]?.message).toMatch(/missing\.repl does not exist/);
-    expect(problems[1]).toMatchObject({ code: "renode-firmware", path: ["nodes", "mcu", "firmware"] });
+    expect(problems[1]).toMatchObject({ code: "not-an-elf", path: ["nodes", "mcu", "firmware"] });
     expect(problems[1]?.message).toMatch(/is not an ELF file/);
   });
 
@@ -66,6 +66,7 @@ describe("renodeLauncher.check", () => {
   it("refuses paths that Renode's monitor cannot carry", async () => {
     const node = renodeNode({ firmware: "/tmp/fw;quit.elf" });
     const [problem] = await renodeLauncher.check([node], scenarioWith([node]));
+    expect(problem).toMatchObject({ code: "unsupported-path", path: ["nodes", "mcu", "firmware"] });
     expect(problem?.message).toMatch(/';'/);
   });
 });

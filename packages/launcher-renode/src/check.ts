@@ -54,25 +54,34 @@ export async function findRenodeExecutable(
   return { problem: `the Renode executable \`${name}\` was not found on the PATH`, hint: install };
 }
 
-async function fileProblem(path: string, what: string, kind: "platform" | "firmware"): Promise<{ message: string; hint: string } | null> {
+interface FileProblem {
+  /** `missing-file` / `not-a-file` are the codes @sim/config's checkScenarioFiles uses for the same finding. */
+  code: "missing-file" | "not-a-file" | "unreadable-file" | "not-an-elf" | "unsupported-path";
+  message: string;
+  hint: string;
+}
+
+async function fileProblem(path: string, what: string, kind: "platform" | "firmware"): Promise<FileProblem | null> {
   const monitorProblem = monitorPathProblem(path);
-  if (monitorProblem !== null) return { message: `${what} ${path} ${monitorProblem}`, hint: "rename or move the file" };
+  if (monitorProblem !== null) return { code: "unsupported-path", message: `${what} ${path} ${monitorProblem}`, hint: "rename or move the file" };
   let handle;
   try {
     const info = await stat(path);
-    if (!info.isFile()) return { message: `${what} ${path} is not a file`, hint: "point it at a file" };
+    if (!info.isFile()) return { code: "not-a-file", message: `${what} ${path} is not a file`, hint: "point it at a file" };
     handle = await open(path, "r");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? String(error)})`;
-    return { message: `${what} ${path} ${reason}`, hint: "paths are relative to the scenario file" };
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      return { code: "missing-file", message: `${what} ${path} does not exist`, hint: "paths are relative to the folder of the scenario file" };
+    }
+    return { code: "unreadable-file", message: `${what} ${path} cannot be read (${code ?? String(error)})`, hint: "check its permissions" };
   }
   try {
     if (kind === "firmware") {
       const head = Buffer.alloc(4);
       const { bytesRead } = await handle.read(head, 0, 4, 0);
       if (bytesRead < 4 || head.readUInt32BE(0) !== 0x7f454c46) {
-        return { message: `${what} ${path} is not an ELF file`, hint: "Renode's `sysbus LoadELF` needs the linked .elf, not a .bin or .hex" };
+        return { code: "not-an-elf", message: `${what} ${path} is not an ELF file`, hint: "Renode's `sysbus LoadELF` needs the linked .elf, not a .bin or .hex" };
       }
     }
     return null;
@@ -101,9 +110,9 @@ export async function checkRenodeNodes(
   for (const node of nodes) {
     const where = `node ${node.group}`;
     const platform = await fileProblem(node.platform, `${where}: platform`, "platform");
-    if (platform) add(node, ["platform"], "renode-platform", platform.message, platform.hint);
+    if (platform) add(node, ["platform"], platform.code, platform.message, platform.hint);
     const firmware = await fileProblem(node.firmware, `${where}: firmware`, "firmware");
-    if (firmware) add(node, ["firmware"], "renode-firmware", firmware.message, firmware.hint);
+    if (firmware) add(node, ["firmware"], firmware.code, firmware.message, firmware.hint);
 
     if (!/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$/.test(node.uart)) {
       add(node, ["uart"], "renode-uart", `${where}: uart ${JSON.stringify(node.uart)} is not a peripheral name`, "use the name Renode shows, e.g. sysbus.usart2");

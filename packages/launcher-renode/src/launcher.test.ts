@@ -50,7 +50,7 @@ const digest = (messages: OutboundMessage[]) => createHash("sha256").update(JSON
 describe("renode nodes in lockstep with the stand-in", () => {
   const inbound: InboundMessage[] = [{ from: "gateway", atUs: 255_000, payload: "hello", sizeBytes: 5 }];
 
-  it("turns UART lines into messages stamped with the end of their step, the same way every run", async () => {
+  it("turns UART lines into messages stamped with the last µs of their step, the same way every run", async () => {
     const digests: string[] = [];
     let first: OutboundMessage[] = [];
     for (let run = 0; run < 2; run++) {
@@ -67,18 +67,19 @@ describe("renode nodes in lockstep with the stand-in", () => {
     expect(digests[0]).toBe(digests[1]);
     // Readings 1..9 (the 10th leaves the UART 10 µs after 1 s) and the answer to "hello".
     expect(first).toHaveLength(10);
-    // Reading k leaves the UART just after k*100 ms; the quantum ending 10 ms later carries it.
-    expect(first[0]).toEqual({ to: "gateway", atUs: 110_000, payload: { seq: 1, t_ms: 100, temp_c: 21.57 }, sizeBytes: 35, nodeSeq: 0 });
-    // The inbound line was written at exactly 255 ms; the answer completed in the step ending at 260 ms.
+    // Reading k leaves the UART just after k*100 ms; it is stamped with the last µs of that quantum.
+    expect(first[0]).toEqual({ to: "gateway", atUs: 109_999, payload: { seq: 1, t_ms: 100, temp_c: 21.57 }, sizeBytes: 35, nodeSeq: 0 });
+    // The inbound line was written at exactly 255 ms, which split the quantum: the
+    // answer completed in the step [255 ms, 260 ms).
     expect(first.find((m) => (m.payload as { rx?: string }).rx !== undefined)).toEqual({
       to: "gateway",
-      atUs: 260_000,
+      atUs: 259_999,
       payload: { rx: "hello", t_ms: 255 },
       sizeBytes: 25,
       nodeSeq: 2,
     });
     expect(first.map((m) => m.nodeSeq)).toEqual([...Array(10).keys()]);
-    expect(first.every((m) => m.atUs % 10_000 === 0)).toBe(true);
+    expect(first.every((m) => m.atUs % 10_000 === 9_999)).toBe(true);
   });
 
   it("sends nothing when the node has no target, and writes the Renode and UART logs", async () => {
@@ -89,7 +90,7 @@ describe("renode nodes in lockstep with the stand-in", () => {
     await started.stop();
     expect(await readdir(logDir)).toEqual(["mcu.log", "mcu.uart.log"]);
     expect(await readFile(join(logDir, "mcu.uart.log"), "utf8")).toBe(
-      ['0.150000 {"seq":1,"t_ms":100,"temp_c":21.57}', '0.250000 {"seq":2,"t_ms":200,"temp_c":21.64}', ""].join("\n"),
+      ['0.149999 {"seq":1,"t_ms":100,"temp_c":21.57}', '0.249999 {"seq":2,"t_ms":200,"temp_c":21.64}', ""].join("\n"),
     );
     expect(await readFile(join(logDir, "mcu.log"), "utf8")).toMatch(/Monitor available in telnet mode/);
   });

@@ -286,19 +286,24 @@ export class RenodeNode implements ExternalNode {
     return this.transport;
   }
 
-  /** Runs Renode up to `atUs` (if it is ahead of the node) and turns the UART lines sent meanwhile into messages. */
+  /**
+   * Runs Renode from the node's time up to `atUs` (a no-op if it is there already)
+   * and turns the UART lines completed meanwhile into messages.
+   */
   private async runTo(atUs: TimeUs, outbound: OutboundMessage[]): Promise<void> {
-    if (atUs > this.nowUs) {
-      await this.transportOrThrow().runFor(atUs - this.nowUs);
-      this.nowUs = atUs;
-    }
+    if (atUs <= this.nowUs) return;
+    await this.transportOrThrow().runFor(atUs - this.nowUs);
+    this.nowUs = atUs;
+    // Renode is only asked between steps, so a line is stamped with the last µs of
+    // the step its final byte was sent in: a send time inside the quantum being
+    // run, never earlier than the line (see docs/renode.md, "Resolution limit").
+    const stamp = atUs - 1;
     for (const line of await this.readUartLines()) {
-      this.uartLog?.write(`${formatSeconds(atUs)} ${line}\n`);
+      this.uartLog?.write(`${formatSeconds(stamp)} ${line}\n`);
       if (this.node.target === null) continue;
       outbound.push({
         to: this.node.target,
-        // A line is stamped with the end of the step it completed in (see docs/renode.md).
-        atUs,
+        atUs: stamp,
         payload: uartLinePayload(line),
         sizeBytes: Buffer.byteLength(line, "utf8"),
         nodeSeq: this.nodeSeq++,

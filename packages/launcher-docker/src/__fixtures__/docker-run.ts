@@ -135,10 +135,18 @@ export async function assertRunClean(docker: Docker, runId: string, resources: R
   }
 }
 
-/** Registers the suite-level check: after the file, no container or network of any of its runs exists. */
+/**
+ * Registers the suite-level check: after the file, no container or network labelled
+ * `sim.run-id` by any of its runs exists. Resources of other runs (another suite or a
+ * harness running at the same time on this engine) are only reported, never touched.
+ */
 export function checkNothingLeftAfterSuite(): void {
   afterAll(async () => {
     const docker = testDocker();
+    const foreign = await leftoversOf(docker, (id) => !id.startsWith(`${SUITE_PREFIX}-`));
+    if (foreign.containers.length + foreign.networks.length > 0) {
+      console.warn(`note: ${foreign.containers.length} container(s) and ${foreign.networks.length} network(s) of other sim runs exist on the engine`);
+    }
     const found = await leftoversOf(docker, (id) => id.startsWith(`${SUITE_PREFIX}-`));
     await removeAll(docker, found);
     if (found.containers.length + found.networks.length > 0) {

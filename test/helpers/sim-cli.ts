@@ -1,0 +1,66 @@
+/**
+ * Runs the real `sim` CLI, from source (tsx), as a child process: what a user types,
+ * with its own state folder so tests never touch the user's run registry.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCli, type CliIo } from "@sim/harness";
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const scenariosDir = join(repoRoot, "scenarios");
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `sim-${prefix}-`));
+}
+
+export interface SimChild {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function spawnSim(args: string[], options: { stateDir: string; cwd?: string }): SimChild {
+  const child = spawn(process.execPath, ["--conditions=@sim/source", "--import", "tsx", join(repoRoot, "packages/harness/src/cli.ts"), ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: { ...process.env, XDG_STATE_HOME: options.stateDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Runs the CLI in-process with captured output. */
+export async function runSimInProcess(args: string[], options: { stateDir: string }): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIo = {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    isTTY: false,
+    env: { XDG_STATE_HOME: options.stateDir },
+    onSignal: () => () => undefined,
+    forceExit: (code) => {
+      throw new Error(`forceExit(${code}) in a test`);
+    },
+  };
+  const code = await runCli(args, io);
+  return { code, stdout, stderr };
+}
+
+/** Resolves once `text()` contains `needle`, or rejects after `timeoutMs`. */
+export async function waitForText(text: () => string, needle: string | RegExp, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(typeof needle === "string" ? text().includes(needle) : needle.test(text()))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(needle)}; got:\n${text()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
