@@ -1,3 +1,5 @@
+import type { SensorKind } from "./types.js";
+
 /** Values used when a scenario leaves a key out (see docs/scenario-format.md). */
 export const SCENARIO_DEFAULTS = Object.freeze({
   seed: 0,
@@ -5,7 +7,7 @@ export const SCENARIO_DEFAULTS = Object.freeze({
   timeouts: Object.freeze({ startup_sec: 60, shutdown_grace_sec: 10, quantum_wall_sec: 30 }),
   output: Object.freeze({ trace: true, metrics: true }),
   sensor: Object.freeze({
-    sensors: Object.freeze(["temperature"]),
+    sensors: Object.freeze<SensorKind[]>(["temperature"]),
     period_ms: 1000,
     payload_bytes: 32,
   }),

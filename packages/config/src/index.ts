@@ -4,6 +4,7 @@ export { parseScenario, validateScenario, defineScenario } from "./validate.js";
 export { loadScenario } from "./load.js";
 export { checkScenarioFiles } from "./check-files.js";
 export { formatProblem } from "./format.js";
+export { locateProblems } from "./positions.js";
 export { scenarioSchema } from "./schema.js";
 export { SCENARIO_LIMITS } from "./limits.js";
 export { SCENARIO_DEFAULTS } from "./defaults.js";

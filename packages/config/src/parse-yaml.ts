@@ -103,7 +103,7 @@ export function parseYaml(text: string, problems: ProblemCollector): ParsedYaml 
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/alias count/i.test(message)) {
-      return at(checked.firstAlias ?? 0, "alias-limit", `YAML aliases expand to more than ${SCENARIO_LIMITS.maxAliasCount} copies; refusing a possible "billion laughs" file`, "use `count:` groups instead of deeply nested aliases");
+      return at(checked.firstAlias ?? 0, "alias-limit", `YAML aliases expand beyond the alias budget (${SCENARIO_LIMITS.maxAliasCount}); refusing a possible "billion laughs" file`, "use `count:` groups instead of deeply nested aliases");
     }
     return fail("yaml-syntax", `YAML could not be read: ${firstLine(message)}`);
   }

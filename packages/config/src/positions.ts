@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, visit } from "yaml";
 import type { Document, LineCounter, Node, Pair, YAMLMap } from "yaml";
-import type { ResolvedScenario } from "./types.js";
+import type { Problem, ResolvedScenario } from "./types.js";
 
 export type PathSegment = string | number;
 
@@ -130,4 +130,19 @@ function findPair(map: YAMLMap, key: string, deref: (n: unknown) => unknown, dep
     }
   }
   return undefined;
+}
+
+/**
+ * Gives problems found after validation (by a launcher's checks, say) the file,
+ * line and column of their key path in the scenario's source, where they lack one.
+ */
+export function locateProblems(scenario: ResolvedScenario, problems: readonly Problem[]): Problem[] {
+  const { file, locator } = sourceOf(scenario);
+  return problems.map((problem) => {
+    if (problem.line !== null) return problem;
+    const position = problem.path.length > 0 ? locator.locate(problem.path, "value") : null;
+    // Name the file as the user gave it, like every other problem of this scenario.
+    const sameFile = problem.file === null || problem.file === scenario.source;
+    return { ...problem, file: sameFile ? file : problem.file, line: position?.line ?? null, column: position?.column ?? null };
+  });
 }

@@ -130,6 +130,21 @@ describe("groups", () => {
   });
 });
 
+describe("anchors and templates", () => {
+  it("merge `<<` templates kept under x- keys", async () => {
+    const { scenario } = await loadScenario(`${validDir}anchors.yaml`);
+    expect(sensors(scenario).map((s) => [s.id, s.period_ms, s.start_ms, s.sensors])).toEqual([
+      ["indoor", 250, 10, ["temperature"]],
+      ["outdoor", 1000, 0, ["temperature"]],
+    ]);
+  });
+
+  it("point at the merged key's source line when a template holds the problem", () => {
+    const result = parse("x-s: &s\n  type: sensor\n  period_ms: -1\nduration_sec: 1\nnodes:\n  a: {<<: *s}\n  g: {type: gateway}\n");
+    expect(errors(result)).toMatchObject([{ code: "out-of-range", path: ["nodes", "a", "period_ms"], line: 3, column: 14 }]);
+  });
+});
+
 describe("gateways", () => {
   it("are sinks when there is no cloud, and warn when several clouds make the default ambiguous", () => {
     const none = ok(parse("duration_sec: 1\nnodes:\n  g: {type: gateway}\n"));

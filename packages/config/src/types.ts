@@ -42,10 +42,13 @@ export interface AnomalyInput {
   magnitude: number;
 }
 
+/** Kinds of reading the built-in sensor simulates. */
+export type SensorKind = "temperature" | "humidity" | "moisture" | "light" | "pressure" | "co2";
+
 export interface SensorNodeInput {
   type: "sensor";
   count?: number;
-  sensors?: string[];
+  sensors?: SensorKind[];
   period_ms?: number;
   start_ms?: number;
   until_sec?: number;
@@ -180,7 +183,7 @@ export interface ResolvedNodeBase {
 
 export interface ResolvedSensorNode extends ResolvedNodeBase {
   type: "sensor";
-  sensors: string[];
+  sensors: SensorKind[];
   period_ms: number;
   start_ms: number;
   /** Absent: sample until the end of the run. */

@@ -77,6 +77,20 @@ describe("parseScenario on hostile text", () => {
     expect(codes(block)).toEqual(["too-deep"]);
   });
 
+  it("refuses too many aliases, and aliases that unfold into too much data", () => {
+    const uses = Array.from({ length: SCENARIO_LIMITS.maxAliasCount + 1 }, (_, i) => `  k${i}: *v`).join("\n");
+    expect(codes(`duration_sec: 1\nnodes: {g: {type: gateway}}\nx-v: &v 1\nx-uses:\n${uses}\n`)).toEqual(["alias-limit"]);
+    const big = `[${Array.from({ length: 20_000 }, () => "1").join(",")}]`;
+    const refs = Array.from({ length: 60 }, (_, i) => `  k${i}: *big`).join("\n");
+    expect(codes(`duration_sec: 1\nnodes: {g: {type: gateway}}\nx-big: &big ${big}\nx-refs:\n${refs}\n`)).toEqual(["data-too-large"]);
+  });
+
+  it("accepts many uses of one template", () => {
+    const nodes = Array.from({ length: 500 }, (_, i) => `  s${i}: {<<: *s, start_ms: ${i}}`).join("\n");
+    const result = parseScenario(`duration_sec: 1\nx-s: &s {type: sensor, period_ms: 10}\nnodes:\n  g: {type: gateway}\n${nodes}\n`);
+    expect(result.ok && result.scenario.nodes).toHaveLength(501);
+  });
+
   it("refuses YAML 1.1 types that are not plain data", () => {
     expect(codes("duration_sec: 1\nnodes: !!set {a, b}\n")).toEqual(["unsupported-tag"]);
     expect(codes("duration_sec: !!timestamp 2001-12-14\nnodes: {g: {type: gateway}}\n")).toEqual(["unsupported-tag"]);

@@ -115,6 +115,8 @@ class LinkRecord implements Rng, AleaState {
   readonly toExternal: boolean;
   readonly fast: FastLinkRoute | null;
   constructor(
+    /** Number of the link in creation order (the trace refers to links by it). */
+    readonly id: number,
     readonly from: NodeSlot,
     readonly to: NodeSlot,
     readonly route: LinkRoute | null,
@@ -354,7 +356,7 @@ export class Engine {
     link.sent++;
     link.bytes += sizeBytes;
     const trace = this.trace;
-    if (trace !== null) trace.send(now, link.fromIdx, link.toIdx, null, sizeBytes, link.tracePayload ? payloadJson(payload) : null);
+    if (trace !== null) trace.send(now, link.id, sizeBytes, link.tracePayload ? payloadJson(payload) : null);
     let at: number;
     if (link.fast !== null) {
       at = link.fast.deliverAtUs(sizeBytes, now, link);
@@ -430,10 +432,7 @@ export class Engine {
       if (status === SLICE_YIELD) await yieldToLoop();
       else if (status === SLICE_DRAIN) {
         try {
-          const d0 = performance.now();
           await this.trace!.drain();
-          (globalThis as any).__drainMs = ((globalThis as any).__drainMs ?? 0) + performance.now() - d0;
-          (globalThis as any).__drains = ((globalThis as any).__drains ?? 0) + 1;
         } catch (err) {
           this.fail(null, err, hooks);
           return;
@@ -472,7 +471,7 @@ export class Engine {
         link.delivered++;
         this.delivered++;
         st.received++;
-        if (trace !== null) trace.deliver(t, link.fromIdx, idx, msg.sentAtUs, msg.sizeBytes);
+        if (trace !== null) trace.deliver(t, link.id, msg.sentAtUs, msg.sizeBytes);
         st.node!.receive(msg, st);
       } else {
         const tag = this.slotTag[slot]!;
@@ -568,8 +567,8 @@ export class Engine {
         const at = late ? atUs : p.at;
         if (late) {
           this.late++;
-          if (trace !== null) trace.deliverLate(at, p.link.fromIdx, idx, p.sent, p.size, p.at);
-        } else if (trace !== null) trace.deliver(at, p.link.fromIdx, idx, p.sent, p.size);
+          if (trace !== null) trace.deliverLate(at, p.link.id, p.sent, p.size, p.at);
+        } else if (trace !== null) trace.deliver(at, p.link.id, p.sent, p.size);
         p.link.delivered++;
         this.delivered++;
         this.slots[idx]!.received++;
@@ -641,8 +640,9 @@ export class Engine {
       const mode = this.o.tracePayloads;
       const tracePayload = mode === "all" || (mode === "external" && (fromSlot.external !== null || toSlot.external !== null));
       const route = this.o.network.link?.(fromSlot.id, toSlot.id) ?? null;
-      link = new LinkRecord(fromSlot, toSlot, route, tracePayload, this.seed);
+      link = new LinkRecord(this.links.size, fromSlot, toSlot, route, tracePayload, this.seed);
       this.links.set(key, link);
+      this.trace?.link(link.id, from, to);
     }
     return link;
   }
@@ -651,8 +651,8 @@ export class Engine {
     const trace = this.trace;
     if (trace !== null) {
       const toJson = JSON.stringify(String(to));
-      trace.send(now, from.index, -1, toJson, size, this.o.tracePayloads === "all" ? payloadJson(payload) : null);
-      trace.drop(now, from.index, -1, toJson, size, this.jsonReason("no-such-node"));
+      trace.sendAstray(now, from.index, toJson, size, this.o.tracePayloads === "all" ? payloadJson(payload) : null);
+      trace.dropAstray(now, from.index, toJson, size, this.jsonReason("no-such-node"));
     }
     this.countDrop("no-such-node", from);
     if (this.droppedByReason.get("no-such-node") === 1) {
@@ -662,7 +662,7 @@ export class Engine {
 
   private drop(link: LinkRecord, reason: string, size: number, now: number): void {
     link.dropped++;
-    if (this.trace !== null) this.trace.drop(now, link.fromIdx, link.toIdx, null, size, this.jsonReason(reason));
+    if (this.trace !== null) this.trace.drop(now, link.id, size, this.jsonReason(reason));
     this.countDrop(reason, link.from);
   }
 

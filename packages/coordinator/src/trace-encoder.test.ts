@@ -11,17 +11,20 @@ const IDS = ["s1", "g1", "ünï"].map((id) => JSON.stringify(id));
 async function sample(thread: boolean): Promise<{ text: string; digest: string | null }> {
   const sink = new MemoryTraceSink();
   const rec = new TraceRecorder({ idsJson: IDS, sink, digest: true, thread });
+  rec.link(0, 0, 1);
+  rec.link(1, 1, 0);
   rec.timer(0, 0, 0);
   rec.timer(5, 0, 0.1);
   rec.timer(6, 2, -3);
-  rec.send(120000, 0, 1, null, 32, null);
-  rec.send(120001, 0, -1, JSON.stringify("nowhere"), 1099511627776, JSON.stringify({ v: 1.5, s: "é✓😀", a: [1, null] }));
-  rec.deliver(125000, 0, 1, 120000, 32);
-  rec.deliverLate(130000, 0, 1, 120000, 32, 125500);
-  rec.drop(120001, 0, -1, JSON.stringify("nowhere"), 7, JSON.stringify("no-such-node"));
-  rec.drop(2, 1, 0, null, 7, JSON.stringify("loss"));
+  rec.send(120000, 0, 32, null);
+  rec.sendAstray(120001, 0, JSON.stringify("nowhere"), 1099511627776, JSON.stringify({ v: 1.5, s: "é✓😀", a: [1, null] }));
+  rec.deliver(125000, 0, 120000, 32);
+  rec.deliverLate(130000, 0, 120000, 32, 125500);
+  rec.dropAstray(120001, 0, JSON.stringify("nowhere"), 7, JSON.stringify("no-such-node"));
+  rec.drop(2, 1, 7, JSON.stringify("loss"));
   rec.nodeEvent(9, 1, JSON.stringify("inference"), '"score":0.25,"label":"anomaly"');
   rec.nodeEvent(10, 2, JSON.stringify("boot"), null);
+  rec.send(11, 1, 3, JSON.stringify("ünï ✓"));
   const result = await rec.close();
   return { text: sink.text(), digest: result.digest };
 }
@@ -38,6 +41,7 @@ const EXPECTED = [
   '{"t":2,"ev":"drop","from":"g1","to":"s1","size":7,"reason":"loss"}',
   '{"t":9,"ev":"inference","node":"g1","score":0.25,"label":"anomaly"}',
   '{"t":10,"ev":"boot","node":"ünï"}',
+  '{"t":11,"ev":"send","from":"g1","to":"s1","size":3,"payload":"ünï ✓"}',
 ];
 
 describe("trace encoding", () => {
@@ -57,12 +61,13 @@ describe("trace encoding", () => {
       const rng = createRng("test/trace-big");
       const sink = new MemoryTraceSink();
       const rec = new TraceRecorder({ idsJson: IDS, sink, digest: true, thread });
+      for (let l = 0; l < 9; l++) rec.link(l, l % 3, (l + 1) % 3);
       for (let i = 0; i < 60_000; i++) {
         const u = rng.next();
         const t = Math.floor(rng.next() * 1e9);
         if (u < 0.3) rec.timer(t, i % 3, i % 7);
-        else if (u < 0.6) rec.send(t, i % 3, (i + 1) % 3, null, i, i % 100 === 0 ? JSON.stringify({ i, x: rng.next() }) : null);
-        else if (u < 0.9) rec.deliver(t, i % 3, (i + 1) % 3, t - 5, i);
+        else if (u < 0.6) rec.send(t, i % 9, i, i % 100 === 0 ? JSON.stringify({ i, x: rng.next() }) : null);
+        else if (u < 0.9) rec.deliver(t, i % 9, t - 5, i);
         else rec.nodeEvent(t, i % 3, '"k"', `"x":${rng.next()}`);
       }
       const result = await rec.close();
@@ -83,7 +88,8 @@ describe("trace encoding", () => {
       const chunks: Uint8Array[] = [];
       const enc = new TraceEncoder(IDS, chunkSize, (c) => chunks.push(c.slice()));
       const strings = [JSON.stringify("x".repeat(500))];
-      const rec = new Float64Array([1, 5, 0, 1, 2, 6, 0, 1, 3, 0, 3, 7, 0, 1, 4, 9]);
+      // link 0 = s1 -> g1; a timer; a send with the long payload; a delivery.
+      const rec = new Float64Array([7, 0, 0, 1, 1, 5, 0, 1, 2, 6, 0, 3, 0, 3, 7, 0, 1, 4]);
       enc.encode(rec, rec.length, strings);
       enc.finish();
       return Buffer.concat(chunks).toString("utf8");

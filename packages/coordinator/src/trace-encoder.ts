@@ -7,14 +7,18 @@
  * monomorphic however many runs a process makes.
  *
  * Record layout in a Float64Array, one record after another:
+ *   LINK          7, link, from, to                (declares a link; writes nothing)
  *   TIMER         1, t, node, tag
- *   SEND          2, t, from, to, size, payload   (payload: string index or -1)
- *   DELIVER       3, t, from, to, sent, size
- *   DELIVER_LATE  4, t, from, to, sent, size, due
- *   DROP          5, t, from, to, size, reason    (reason: string index)
- *   NODE_EVENT    6, t, node, kind, rest          (kind: string index of the JSON kind; rest: string index or -1)
- * A node is an index into `idsJson`; a negative `to` is -(1 + string index) of a
- * JSON-quoted id that names no node. Strings are per batch.
+ *   SEND          2, t, link, size, payload        (payload: string index or -1)
+ *   DELIVER       3, t, link, sent, size
+ *   DELIVER_LATE  4, t, link, sent, size, due
+ *   DROP          5, t, link, size, reason         (reason: string index)
+ *   NODE_EVENT    6, t, node, kind, rest           (kind: string index of the JSON kind; rest: string index or -1)
+ *   SEND_ASTRAY   8, t, from, to, size, payload    (to: string index of a JSON id that names no node)
+ *   DROP_ASTRAY   9, t, from, to, size, reason
+ * Nodes are indexes into `idsJson`; links are numbered by the engine. Strings are
+ * per batch. Everything before a line's numbers ("head") is built once per node or
+ * link and copied whole: about half the work of assembling it field by field.
  */
 export const REC_TIMER = 1;
 export const REC_SEND = 2;
@@ -22,6 +26,9 @@ export const REC_DELIVER = 3;
 export const REC_DELIVER_LATE = 4;
 export const REC_DROP = 5;
 export const REC_NODE_EVENT = 6;
+export const REC_LINK = 7;
+export const REC_SEND_ASTRAY = 8;
+export const REC_DROP_ASTRAY = 9;
 /** Doubles taken by the largest record. */
 export const REC_MAX_WORDS = 7;
 
@@ -30,26 +37,30 @@ export class TraceEncoder {
   private readonly chunkSize: number;
   private readonly emit: (chunk: Uint8Array) => void;
   private readonly utf8 = new TextEncoder();
-  private readonly ids: Uint8Array[];
+  private readonly idsJson: readonly string[];
   private readonly maxFixedLine: number;
   private buf: Uint8Array;
   private pos = 0;
-  private readonly T: Uint8Array;
-  private readonly EV_TIMER: Uint8Array;
-  private readonly TAG: Uint8Array;
-  private readonly EV_SEND: Uint8Array;
-  private readonly EV_DELIVER: Uint8Array;
-  private readonly EV_DROP: Uint8Array;
-  private readonly TO: Uint8Array;
-  private readonly SIZE: Uint8Array;
-  private readonly SENT: Uint8Array;
+  private dv: DataView;
+  private readonly linkFrom: number[] = [];
+  private readonly linkTo: number[] = [];
+  // Heads live back to back in one arena, built on first use: nodes and links are
+  // used in about the order they were created, so copying heads walks the arena
+  // sequentially (separate small arrays each sat behind a cold pointer).
+  private arena = new Uint32Array(1 << 14);
+  private arenaBytes = new Uint8Array(this.arena.buffer);
+  private arenaWords = 0;
+  private readonly headStart: number[] = [];
+  private readonly headLen: number[] = [];
+  // Head number per node (timer) or link (send, deliver, drop); -1: not built yet.
+  private readonly timerHead: number[] = [];
+  private readonly sendHead: number[] = [];
+  private readonly deliverHead: number[] = [];
+  private readonly dropHead: number[] = [];
+  private readonly littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   private readonly DUE: Uint8Array;
   private readonly PAYLOAD: Uint8Array;
   private readonly REASON: Uint8Array;
-  private readonly EV: Uint8Array;
-  private readonly NODE: Uint8Array;
-  private readonly COMMA: Uint8Array;
-  private readonly END: Uint8Array;
 
   /**
    * @param idsJson JSON-quoted node ids, by node index.
@@ -59,100 +70,109 @@ export class TraceEncoder {
   constructor(idsJson: readonly string[], chunkSize: number, emit: (chunk: Uint8Array) => void) {
     this.chunkSize = chunkSize;
     this.emit = emit;
-    const enc = (s: string) => this.utf8.encode(s);
-    this.ids = idsJson.map(enc);
+    this.idsJson = idsJson;
+    for (let i = 0; i < idsJson.length; i++) this.timerHead.push(-1);
     let longestId = 0;
-    for (const id of this.ids) if (id.length > longestId) longestId = id.length;
-    // Fixed parts, two ids, up to four numbers of at most 24 characters.
-    this.maxFixedLine = 200 + 2 * longestId;
+    for (const id of idsJson) if (id.length > longestId) longestId = id.length;
+    // Fixed parts, two ids (UTF-8: up to 3 bytes per UTF-16 unit), four numbers of at most 24 characters.
+    this.maxFixedLine = 200 + 6 * longestId;
     this.buf = new Uint8Array(chunkSize);
-    this.T = enc('{"t":');
-    this.EV_TIMER = enc(',"ev":"timer","node":');
-    this.TAG = enc(',"tag":');
-    this.EV_SEND = enc(',"ev":"send","from":');
-    this.EV_DELIVER = enc(',"ev":"deliver","from":');
-    this.EV_DROP = enc(',"ev":"drop","from":');
-    this.TO = enc(',"to":');
-    this.SIZE = enc(',"size":');
-    this.SENT = enc(',"sent":');
-    this.DUE = enc(',"due":');
-    this.PAYLOAD = enc(',"payload":');
-    this.REASON = enc(',"reason":');
-    this.EV = enc(',"ev":');
-    this.NODE = enc(',"node":');
-    this.COMMA = enc(",");
-    this.END = enc("}\n");
+    this.dv = new DataView(this.buf.buffer);
+    this.DUE = this.bytes(',"due":');
+    this.PAYLOAD = this.bytes(',"payload":');
+    this.REASON = this.bytes(',"reason":');
   }
 
-  /** Record fields are doubles: indexes are converted with `| 0` to keep element loads on the integer-key path. */
+  /**
+   * Record fields are doubles: indexes are converted with `| 0` to keep element loads
+   * on the integer-key path. The common lines are assembled with the buffer and
+   * position in locals, constant bytes stored directly and heads copied with
+   * TypedArray#set (measured: calls per fragment cost more than the bytes).
+   */
   encode(rec: Float64Array, words: number, strings: readonly string[]): void {
-    const ids = this.ids;
     let i = 0;
     while (i < words) {
-      this.room(this.maxFixedLine);
       const kind = rec[i]! | 0;
-      this.put(this.T);
-      this.num(rec[i + 1]!);
-      if (kind === 1) {
-        this.put(this.EV_TIMER);
-        this.put(ids[rec[i + 2]! | 0]!);
-        this.put(this.TAG);
-        this.num(rec[i + 3]!);
+      if (kind === 7) {
+        // Links are declared in order 0, 1, 2...: growing every array by one keeps
+        // them dense (a sparse write would turn a V8 array into a slow dictionary).
+        const link = rec[i + 1]! | 0;
+        if (link !== this.linkFrom.length) throw new Error(`trace encoder: link ${link} declared out of order`);
+        this.linkFrom.push(rec[i + 2]! | 0);
+        this.linkTo.push(rec[i + 3]! | 0);
+        this.sendHead.push(-1);
+        this.deliverHead.push(-1);
+        this.dropHead.push(-1);
         i += 4;
-      } else if (kind === 3 || kind === 4) {
-        this.put(this.EV_DELIVER);
-        this.put(ids[rec[i + 2]! | 0]!);
-        this.put(this.TO);
-        this.put(ids[rec[i + 3]! | 0]!);
-        this.put(this.SENT);
-        this.num(rec[i + 4]!);
-        this.put(this.SIZE);
-        this.num(rec[i + 5]!);
+        continue;
+      }
+      if (this.pos + this.maxFixedLine > this.buf.length) this.room(this.maxFixedLine);
+      const buf = this.buf;
+      let p = this.pos;
+      // {"t":
+      buf[p] = 123;
+      buf[p + 1] = 34;
+      buf[p + 2] = 116;
+      buf[p + 3] = 34;
+      buf[p + 4] = 58;
+      p = this.num(buf, p + 5, rec[i + 1]!);
+      if (kind === 3 || kind === 4) {
+        const link = rec[i + 2]! | 0;
+        let head = this.deliverHead[link]!;
+        if (head < 0) head = this.makeLinkHead(this.deliverHead, link, ',"ev":"deliver","from":', ',"sent":');
+        p = this.num(buf, this.head(p, head), rec[i + 3]!);
+        p = this.size(buf, p, rec[i + 4]!);
         if (kind === 4) {
-          this.put(this.DUE);
-          this.num(rec[i + 6]!);
-          i += 7;
-        } else i += 6;
+          buf.set(this.DUE, p);
+          p = this.num(buf, p + this.DUE.length, rec[i + 5]!);
+          i += 6;
+        } else i += 5;
+      } else if (kind === 1) {
+        const node = rec[i + 2]! | 0;
+        let head = this.timerHead[node]!;
+        if (head < 0) head = this.makeTimerHead(node);
+        p = this.num(buf, this.head(p, head), rec[i + 3]!);
+        i += 4;
       } else if (kind === 2) {
-        this.put(this.EV_SEND);
-        this.put(ids[rec[i + 2]! | 0]!);
-        this.put(this.TO);
-        this.node(rec[i + 3]! | 0, strings);
-        this.put(this.SIZE);
-        this.num(rec[i + 4]!);
-        const payload = rec[i + 5]! | 0;
-        if (payload >= 0) {
-          this.put(this.PAYLOAD);
-          this.json(strings[payload]!);
-        }
-        i += 6;
+        const link = rec[i + 2]! | 0;
+        let head = this.sendHead[link]!;
+        if (head < 0) head = this.makeLinkHead(this.sendHead, link, ',"ev":"send","from":', ',"size":');
+        p = this.num(buf, this.head(p, head), rec[i + 3]!);
+        const payload = rec[i + 4]! | 0;
+        if (payload >= 0) p = this.payload(p, strings[payload]!);
+        i += 5;
       } else if (kind === 5) {
-        this.put(this.EV_DROP);
-        this.put(ids[rec[i + 2]! | 0]!);
-        this.put(this.TO);
-        this.node(rec[i + 3]! | 0, strings);
-        this.put(this.SIZE);
-        this.num(rec[i + 4]!);
-        this.put(this.REASON);
-        this.json(strings[rec[i + 5]! | 0]!);
+        const link = rec[i + 2]! | 0;
+        let head = this.dropHead[link]!;
+        if (head < 0) head = this.makeLinkHead(this.dropHead, link, ',"ev":"drop","from":', ',"size":');
+        p = this.num(buf, this.head(p, head), rec[i + 3]!);
+        p = this.reason(p, strings[rec[i + 4]! | 0]!);
+        i += 5;
+      } else if (kind === 8 || kind === 9) {
+        this.pos = p;
+        this.json(`${kind === 8 ? ',"ev":"send","from":' : ',"ev":"drop","from":'}${this.idsJson[rec[i + 2]! | 0]!},"to":${strings[rec[i + 3]! | 0]!},"size":`);
+        this.room(this.maxFixedLine);
+        p = this.num(this.buf, this.pos, rec[i + 4]!);
+        const extra = rec[i + 5]! | 0;
+        if (kind === 9) p = this.reason(p, strings[extra]!);
+        else if (extra >= 0) p = this.payload(p, strings[extra]!);
         i += 6;
       } else if (kind === 6) {
-        this.put(this.EV);
-        this.json(strings[rec[i + 3]! | 0]!);
-        this.room(this.maxFixedLine);
-        this.put(this.NODE);
-        this.put(ids[rec[i + 2]! | 0]!);
+        this.pos = p;
         const rest = rec[i + 4]! | 0;
-        if (rest >= 0) {
-          this.put(this.COMMA);
-          this.json(strings[rest]!);
-        }
+        this.json(`,"ev":${strings[rec[i + 3]! | 0]!},"node":${this.idsJson[rec[i + 2]! | 0]!}${rest >= 0 ? `,${strings[rest]!}` : ""}`);
+        p = this.pos;
         i += 5;
       } else {
         throw new Error(`trace encoder: unknown record kind ${kind} at word ${i}`);
       }
+      // The line may have moved to a new chunk (long JSON): room() keeps `pos` right.
+      this.pos = p;
       this.room(2);
-      this.put(this.END);
+      const out = this.buf;
+      out[this.pos] = 125; // }
+      out[this.pos + 1] = 10; // \n
+      this.pos += 2;
     }
   }
 
@@ -161,58 +181,136 @@ export class TraceEncoder {
     this.flush();
   }
 
+  /** `,"payload":<json>` at `p`; returns the new position (the chunk may change). */
+  private payload(p: number, json: string): number {
+    this.pos = p;
+    this.put(this.PAYLOAD);
+    this.json(json);
+    return this.pos;
+  }
+
+  private reason(p: number, json: string): number {
+    this.pos = p;
+    this.put(this.REASON);
+    this.json(json);
+    return this.pos;
+  }
+
+  /** `,"size":<n>` */
+  private size(buf: Uint8Array, p: number, n: number): number {
+    buf[p] = 44;
+    buf[p + 1] = 34;
+    buf[p + 2] = 115;
+    buf[p + 3] = 105;
+    buf[p + 4] = 122;
+    buf[p + 5] = 101;
+    buf[p + 6] = 34;
+    buf[p + 7] = 58;
+    return this.num(buf, p + 8, n);
+  }
+
+  private bytes(s: string): Uint8Array {
+    return this.utf8.encode(s);
+  }
+
+  private makeTimerHead(node: number): number {
+    const head = this.addHead(`,"ev":"timer","node":${this.idsJson[node]!},"tag":`);
+    this.timerHead[node] = head;
+    return head;
+  }
+
+  private makeLinkHead(cache: number[], link: number, ev: string, tail: string): number {
+    const from = this.linkFrom[link];
+    const to = this.linkTo[link];
+    if (from === undefined || to === undefined) throw new Error(`trace encoder: link ${link} used before it was declared`);
+    const head = this.addHead(`${ev}${this.idsJson[from]!},"to":${this.idsJson[to]!}${tail}`);
+    cache[link] = head;
+    return head;
+  }
+
+  /** Stores a head in the arena (word-aligned) and returns its number. */
+  private addHead(text: string): number {
+    const bytes = this.utf8.encode(text);
+    const words = (bytes.length + 3) >> 2;
+    if (this.arenaWords + words > this.arena.length) {
+      const grown = new Uint32Array(Math.max(this.arena.length * 2, this.arenaWords + words));
+      grown.set(this.arena);
+      this.arena = grown;
+      this.arenaBytes = new Uint8Array(grown.buffer);
+    }
+    this.arenaBytes.set(bytes, this.arenaWords * 4);
+    this.headStart.push(this.arenaWords);
+    this.headLen.push(bytes.length);
+    this.arenaWords += words;
+    return this.headStart.length - 1;
+  }
+
+  /**
+   * Copies head `h` to `p` four bytes at a time (up to 3 bytes past its end are
+   * scratch, overwritten next: the room check leaves space); returns its end.
+   */
+  private head(p: number, h: number): number {
+    const start = this.headStart[h]!;
+    const len = this.headLen[h]!;
+    const arena = this.arena;
+    const dv = this.dv;
+    const le = this.littleEndian;
+    const words = (len + 3) >> 2;
+    for (let k = 0; k < words; k++) dv.setUint32(p + 4 * k, arena[start + k]!, le);
+    return p + len;
+  }
+
   private flush(): void {
     if (this.pos === 0) return;
     this.emit(this.buf.subarray(0, this.pos));
     this.buf = new Uint8Array(this.chunkSize);
+    this.dv = new DataView(this.buf.buffer);
     this.pos = 0;
   }
 
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     this.flush();
-    if (n > this.buf.length) this.buf = new Uint8Array(n);
+    if (n > this.buf.length) {
+      this.buf = new Uint8Array(n);
+      this.dv = new DataView(this.buf.buffer);
+    }
   }
 
-  // Short arrays: a loop beats TypedArray#set's call overhead.
+  // Measured: TypedArray#set (a memcpy) wins from about 16 bytes (heads are 40-60),
+  // a plain loop below that.
   private put(b: Uint8Array): void {
     const buf = this.buf;
     const p = this.pos;
     const n = b.length;
-    for (let k = 0; k < n; k++) buf[p + k] = b[k]!;
+    if (n > 16) buf.set(b, p);
+    else for (let k = 0; k < n; k++) buf[p + k] = b[k]!;
     this.pos = p + n;
   }
 
-  /** A number exactly as JavaScript prints it (JSON's `null` for non-finite values). */
-  private num(x: number): void {
-    const buf = this.buf;
+  /** A number exactly as JavaScript prints it (JSON's `null` for non-finite values), at `p`; returns the end. */
+  private num(buf: Uint8Array, p: number, x: number): number {
     if (x >= 0 && x < 2147483648 && (x | 0) === x) {
       let v = x | 0;
       let d = 1;
       for (let y = v; y >= 10; y = (y / 10) | 0) d++;
-      let p = this.pos + d;
-      this.pos = p;
+      const end = p + d;
+      let q = end;
       do {
-        const q = (v / 10) | 0;
-        buf[--p] = 48 + v - q * 10;
-        v = q;
+        const r = (v / 10) | 0;
+        buf[--q] = 48 + v - r * 10;
+        v = r;
       } while (v > 0);
-      return;
+      return end;
     }
     const s = Number.isFinite(x) ? String(x) : "null";
-    const p = this.pos;
     for (let k = 0; k < s.length; k++) buf[p + k] = s.charCodeAt(k);
-    this.pos = p + s.length;
+    return p + s.length;
   }
 
   /** A string that is already JSON, UTF-8 encoded here. */
   private json(s: string): void {
     this.room(s.length * 3 + 2);
     this.pos += this.utf8.encodeInto(s, this.buf.subarray(this.pos)).written;
-  }
-
-  private node(i: number, strings: readonly string[]): void {
-    if (i >= 0) this.put(this.ids[i]!);
-    else this.json(strings[-1 - i]!);
   }
 }

@@ -5,9 +5,12 @@ import {
   REC_DELIVER,
   REC_DELIVER_LATE,
   REC_DROP,
+  REC_DROP_ASTRAY,
+  REC_LINK,
   REC_MAX_WORDS,
   REC_NODE_EVENT,
   REC_SEND,
+  REC_SEND_ASTRAY,
   REC_TIMER,
   TraceEncoder,
 } from "./trace-encoder.js";
@@ -18,7 +21,7 @@ const BATCH_WORDS = 1 << 16;
 /** Bytes per encoded chunk handed to the sink and the hash. */
 const CHUNK_BYTES = 1 << 20;
 /** Batches the encoder thread may hold before the engine waits: bounds memory. */
-const MAX_BATCHES_IN_FLIGHT = 6;
+const MAX_BATCHES_IN_FLIGHT = 16;
 
 export interface TraceResult {
   /** Hex SHA-256 of the trace bytes; null when the digest was disabled. */
@@ -67,6 +70,18 @@ export class TraceRecorder {
     this.options = options;
   }
 
+  /** Declares link number `link` (from, to); writes no line. */
+  link(link: number, from: number, to: number): void {
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_LINK;
+    r[w + 1] = link;
+    r[w + 2] = from;
+    r[w + 3] = to;
+    this.words = w + 4;
+  }
+
   timer(t: number, node: number, tag: number): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
     const r = this.rec;
@@ -79,58 +94,83 @@ export class TraceRecorder {
     this.lines++;
   }
 
-  /** `to` < 0: unknown id, pass `toJson`. `payloadJson` null: no payload in the line. */
-  send(t: number, from: number, to: number, toJson: string | null, size: number, payloadJson: string | null): void {
+  /** `payloadJson` null: no payload in the line. */
+  send(t: number, link: number, size: number, payloadJson: string | null): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND;
     r[w + 1] = t;
+    r[w + 2] = link;
+    r[w + 3] = size;
+    r[w + 4] = payloadJson === null ? -1 : this.str(payloadJson);
+    this.words = w + 5;
+    this.lines++;
+  }
+
+  /** A send to an id that names no node (`toJson`: the id, JSON-quoted). */
+  sendAstray(t: number, from: number, toJson: string, size: number, payloadJson: string | null): void {
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_SEND_ASTRAY;
+    r[w + 1] = t;
     r[w + 2] = from;
-    r[w + 3] = to >= 0 ? to : -1 - this.str(toJson!);
+    r[w + 3] = this.str(toJson);
     r[w + 4] = size;
     r[w + 5] = payloadJson === null ? -1 : this.str(payloadJson);
     this.words = w + 6;
     this.lines++;
   }
 
-  deliver(t: number, from: number, to: number, sent: number, size: number): void {
+  deliver(t: number, link: number, sent: number, size: number): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER;
     r[w + 1] = t;
-    r[w + 2] = from;
-    r[w + 3] = to;
-    r[w + 4] = sent;
-    r[w + 5] = size;
-    this.words = w + 6;
+    r[w + 2] = link;
+    r[w + 3] = sent;
+    r[w + 4] = size;
+    this.words = w + 5;
     this.lines++;
   }
 
-  deliverLate(t: number, from: number, to: number, sent: number, size: number, due: number): void {
+  deliverLate(t: number, link: number, sent: number, size: number, due: number): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER_LATE;
     r[w + 1] = t;
-    r[w + 2] = from;
-    r[w + 3] = to;
-    r[w + 4] = sent;
-    r[w + 5] = size;
-    r[w + 6] = due;
-    this.words = w + 7;
+    r[w + 2] = link;
+    r[w + 3] = sent;
+    r[w + 4] = size;
+    r[w + 5] = due;
+    this.words = w + 6;
     this.lines++;
   }
 
-  drop(t: number, from: number, to: number, toJson: string | null, size: number, reasonJson: string): void {
+  drop(t: number, link: number, size: number, reasonJson: string): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DROP;
     r[w + 1] = t;
+    r[w + 2] = link;
+    r[w + 3] = size;
+    r[w + 4] = this.str(reasonJson);
+    this.words = w + 5;
+    this.lines++;
+  }
+
+  dropAstray(t: number, from: number, toJson: string, size: number, reasonJson: string): void {
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_DROP_ASTRAY;
+    r[w + 1] = t;
     r[w + 2] = from;
-    r[w + 3] = to >= 0 ? to : -1 - this.str(toJson!);
+    r[w + 3] = this.str(toJson);
     r[w + 4] = size;
     r[w + 5] = this.str(reasonJson);
     this.words = w + 6;

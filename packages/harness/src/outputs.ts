@@ -46,7 +46,7 @@ export async function writeResolvedScenario(outDir: string, scenario: ResolvedSc
     `# Defaults applied, groups expanded, references and paths resolved; seed ${scenario.seed}.`,
     "",
   ].join("\n");
-  await writeFile(join(outDir, OUTPUT_FILES.resolvedScenario), header + stringify(scenario, { lineWidth: 0 }));
+  await writeFile(join(outDir, OUTPUT_FILES.resolvedScenario), header + stringify(scenario, { lineWidth: 0, aliasDuplicateObjects: false }));
 }
 
 export async function writeSummary(outDir: string, summary: object): Promise<void> {

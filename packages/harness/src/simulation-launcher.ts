@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { checkScenarioFiles, type Problem, type ResolvedNode, type ResolvedScenario } from "@sim/config";
+import { checkScenarioFiles, locateProblems, type Problem, type ResolvedNode, type ResolvedScenario } from "@sim/config";
 import type { LaunchContext, SimNode, StartedNode } from "@sim/coordinator";
 import { createBuiltinNode, loadInference, needsInference, type InferenceEngine } from "@sim/nodes";
 import { isProcessAlive } from "@sim/launcher-process";
@@ -95,9 +95,9 @@ export class SimulationLauncher {
         problems.push(noLauncherProblem(type, nodes, this.scenario));
         continue;
       }
-      problems.push(...(await launcher.check(nodes, this.scenario)));
+      problems.push(...locateProblems(this.scenario, await launcher.check(nodes, this.scenario)));
     }
-    return problems;
+    return withoutDuplicates(problems);
   }
 
   /** What each external node would start, for a dry run. No I/O. */
@@ -308,6 +308,17 @@ function noLauncherProblem(type: string, nodes: ResolvedNode[], scenario: Resolv
     message: `no launcher is registered for node type "${type}"`,
     hint: "pass a NodeLauncher for this type in the `launchers` option",
   };
+}
+
+/** A launcher may check a file that checkScenarioFiles checked too: report each problem once. */
+function withoutDuplicates(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = JSON.stringify([p.severity, p.code, p.path]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function emptySnapshot(runId: string): RunRecord {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { SensorKind } from "@sim/config";
 import { TestDriver } from "./__fixtures__/driver.js";
 import { sensor } from "./__fixtures__/nodes.js";
 import { UnknownSensorKindError } from "./errors.js";
@@ -15,7 +16,7 @@ function sample(over: Parameters<typeof sensor>[1], endUs: number, seed = 1): { 
 describe("SensorNode signals", () => {
   for (const [kind, spec] of Object.entries(SENSOR_KINDS)) {
     it(`${kind}: plausible, within range, at the sensor's resolution, and noisy`, () => {
-      const values = sample({ sensors: [kind], period_ms: 100 }, 60_000_000).map((s) => s.payload.readings[kind]!);
+      const values = sample({ sensors: [kind as SensorKind], period_ms: 100 }, 60_000_000).map((s) => s.payload.readings[kind]!);
       expect(values).toHaveLength(600);
       const reach = spec.spread + spec.amplitude + spec.noise + 10 ** -spec.decimals;
       for (const v of values) {
@@ -33,7 +34,7 @@ describe("SensorNode signals", () => {
   }
 
   it("is deterministic for a seed and differs between seeds", () => {
-    const over = { sensors: ["temperature", "humidity", "co2"], anomaly: { probability: 0.2, magnitude: 3 } };
+    const over = { sensors: ["temperature", "humidity", "co2"] as SensorKind[], anomaly: { probability: 0.2, magnitude: 3 } };
     const a = sample(over, 30_000_000, 7);
     const b = sample(over, 30_000_000, 7);
     const c = sample(over, 30_000_000, 8);
@@ -86,7 +87,7 @@ describe("SensorNode anomalies", () => {
   });
 
   it("adds the magnitude to every kind of an anomalous sample", () => {
-    const over = (magnitude: number) => ({ sensors: ["temperature", "humidity"], anomaly: { probability: 1, magnitude } });
+    const over = (magnitude: number) => ({ sensors: ["temperature", "humidity"] as SensorKind[], anomaly: { probability: 1, magnitude } });
     const plain = sample(over(0), 5_000_000);
     const shifted = sample(over(4), 5_000_000);
     plain.forEach((p, i) => {
@@ -98,7 +99,7 @@ describe("SensorNode anomalies", () => {
   });
 
   it("clamps to the measuring range", () => {
-    const got = sample({ sensors: ["humidity"], anomaly: { probability: 1, magnitude: 500 } }, 3_000_000);
+    const got = sample({ sensors: ["humidity"] as SensorKind[], anomaly: { probability: 1, magnitude: 500 } }, 3_000_000);
     expect(got.map((s) => s.payload.readings["humidity"])).toEqual([100, 100, 100]);
   });
 });
@@ -107,7 +108,7 @@ describe("SensorNode configuration", () => {
   it("rejects an unknown kind with a typed error naming the node and the known kinds", () => {
     let error: unknown;
     try {
-      new SensorNode(sensor("s1", { sensors: ["temprature"] }));
+      new SensorNode(sensor("s1", { sensors: ["temprature" as SensorKind] }));
     } catch (e) {
       error = e;
     }
@@ -117,6 +118,6 @@ describe("SensorNode configuration", () => {
   });
 
   it("does not take inherited properties for kinds", () => {
-    expect(() => new SensorNode(sensor("s1", { sensors: ["toString"] }))).toThrow(UnknownSensorKindError);
+    expect(() => new SensorNode(sensor("s1", { sensors: ["toString" as SensorKind] }))).toThrow(UnknownSensorKindError);
   });
 });

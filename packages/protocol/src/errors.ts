@@ -1,4 +1,4 @@
-import { SimError } from "@sim/config";
+import { NodeFailedError } from "@sim/coordinator";
 import { excerpt } from "./codec.js";
 
 /** What went wrong with an external node; stable, safe to match on. */
@@ -15,15 +15,14 @@ export type ProtocolFailureKind =
   | "write-failed";
 
 /**
- * An external node broke the protocol, exited, or missed a deadline. Names the
- * node and quotes the offending line (first 200 characters) when there is one.
- * Code `SIM_NODE_FAILED`.
+ * An external node broke the protocol, exited, or missed a deadline: a
+ * `NodeFailedError` (code `SIM_NODE_FAILED`) that names the node, says which kind of
+ * failure it was, and quotes the offending line (first 200 characters) when there is one.
  */
-export class ProtocolError extends SimError {
+export class ProtocolError extends NodeFailedError {
+  /** Same as `nodeId`. */
   readonly node: string;
   readonly kind: ProtocolFailureKind;
-  /** The offending line (an excerpt of it), or null when the failure has none. */
-  readonly line: string | null;
 
   constructor(
     node: string,
@@ -31,13 +30,9 @@ export class ProtocolError extends SimError {
     reason: string,
     options: { line?: string | null; hint?: string; cause?: unknown } = {},
   ) {
-    const line = options.line == null ? null : excerpt(options.line);
-    let message = `node "${node}" failed: ${reason}`;
-    if (line !== null) message += `\n  offending line: ${line}`;
-    if (options.hint) message += `\n  ${options.hint}`;
-    super("SIM_NODE_FAILED", message, options.cause === undefined ? {} : { cause: options.cause });
+    const message = options.hint ? `${reason}\n  ${options.hint}` : reason;
+    super(node, message, { cause: options.cause, line: options.line == null ? null : excerpt(options.line) });
     this.node = node;
     this.kind = kind;
-    this.line = line;
   }
 }

@@ -1,4 +1,7 @@
-import { checkScenarioFiles, formatProblem, loadScenario, ScenarioInvalidError, ScenarioUnreadableError, type Problem } from "@sim/config";
+import { homedir } from "node:os";
+import { formatProblem, loadScenario, ScenarioInvalidError, ScenarioUnreadableError, type Problem } from "@sim/config";
+import { defaultStateDir } from "../../resources/state-dir.js";
+import { SimulationLauncher } from "../../simulation-launcher.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 
@@ -11,24 +14,26 @@ interface FileReport {
 /** `sim validate <files...>`: every problem of every file, then exit 0 (all valid) or 2. */
 export async function validateCommand(files: string[], options: { json?: boolean }, io: CliIo): Promise<number> {
   const reports: FileReport[] = [];
-  for (const file of files) reports.push(await validateFile(file));
+  const stateDir = defaultStateDir(io.env, homedir());
+  for (const file of files) reports.push(await validateFile(file, stateDir));
 
   if (options.json) {
     io.stdout(`${JSON.stringify(reports, null, 2)}\n`);
   } else {
     for (const report of reports) {
       for (const problem of report.problems) io.stderr(`${formatProblem(problem)}\n`);
-      if (report.valid) io.stdout(`${report.file}: valid\n`);
+      const warnings = report.problems.filter((p) => p.severity === "warning").length;
+      if (report.valid) io.stdout(`${report.file}: valid${warnings > 0 ? ` (${warnings} warning${warnings > 1 ? "s" : ""})` : ""}\n`);
     }
   }
   return reports.every((r) => r.valid) ? ExitCode.ok : ExitCode.invalidInput;
 }
 
-async function validateFile(file: string): Promise<FileReport> {
+/** The file, the files it names, and whether each node's runtime is there (as `sim run` checks before starting). */
+async function validateFile(file: string, stateDir: string): Promise<FileReport> {
   try {
     const { scenario, warnings } = await loadScenario(file);
-    const fileProblems = await checkScenarioFiles(scenario);
-    const problems = [...warnings, ...fileProblems];
+    const problems = [...warnings, ...(await new SimulationLauncher(scenario, { stateDir }).validate())];
     return { file, valid: !problems.some((p) => p.severity === "error"), problems };
   } catch (error) {
     if (error instanceof ScenarioInvalidError || error instanceof ScenarioUnreadableError) return { file, valid: false, problems: error.problems };
