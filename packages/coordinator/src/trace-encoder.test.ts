@@ -84,18 +84,20 @@ describe("trace encoding", () => {
   });
 
   it("chunk boundaries do not change the bytes (tiny chunks, lines longer than a chunk)", () => {
-    const encode = (chunkSize: number) => {
+    const encode = (chunkSize: number, text: string) => {
       const chunks: Uint8Array[] = [];
       const enc = new TraceEncoder(IDS, chunkSize, (c) => chunks.push(c.slice()));
-      const strings = [JSON.stringify("x".repeat(500))];
-      // link 0 = s1 -> g1; a timer; a send with the long payload; a delivery.
-      const rec = new Float64Array([7, 0, 0, 1, 1, 5, 0, 1, 2, 6, 0, 3, 0, 3, 7, 0, 1, 4]);
-      enc.encode(rec, rec.length, strings);
+      const payload = JSON.stringify(text);
+      // link 0 = s1 -> g1; a timer; a send with the long payload (span 0); a delivery.
+      const rec = new Float64Array([7, 0, 0, 1, 1, 5, 0, 1, 2, 6, 0, 3, payload.length, 3, 7, 0, 1, 4]);
+      enc.encode(rec, rec.length, payload);
       enc.finish();
       return Buffer.concat(chunks).toString("utf8");
     };
-    const big = encode(1 << 16);
-    expect(encode(64)).toBe(big);
-    expect(big.split("\n")[1]).toBe(`{"t":6,"ev":"send","from":"s1","to":"g1","size":3,"payload":"${"x".repeat(500)}"}`);
+    for (const text of ["x".repeat(500), "ü✓".repeat(200)]) {
+      const big = encode(1 << 16, text);
+      expect(encode(64, text)).toBe(big);
+      expect(big.split("\n")[1]).toBe(`{"t":6,"ev":"send","from":"s1","to":"g1","size":3,"payload":${JSON.stringify(text)}}`);
+    }
   });
 });

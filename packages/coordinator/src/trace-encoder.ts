@@ -7,18 +7,20 @@
  * monomorphic however many runs a process makes.
  *
  * Record layout in a Float64Array, one record after another:
- *   LINK          7, link, from, to                (declares a link; writes nothing)
+ *   LINK          7, link, from, to                 (declares a link; writes nothing)
  *   TIMER         1, t, node, tag
- *   SEND          2, t, link, size, payload        (payload: string index or -1)
+ *   SEND          2, t, link, size, payload         (payload: text span, or -1 for none)
  *   DELIVER       3, t, link, sent, size
  *   DELIVER_LATE  4, t, link, sent, size, due
- *   DROP          5, t, link, size, reason         (reason: string index)
- *   NODE_EVENT    6, t, node, kind, rest           (kind: string index of the JSON kind; rest: string index or -1)
- *   SEND_ASTRAY   8, t, from, to, size, payload    (to: string index of a JSON id that names no node)
+ *   DROP          5, t, link, size, reason          (reason: text span of the JSON reason)
+ *   NODE_EVENT    6, t, node, kind, rest            (kind: text span of the JSON kind; rest: span or -1)
+ *   SEND_ASTRAY   8, t, from, to, size, payload     (to: text span of a JSON id that names no node)
  *   DROP_ASTRAY   9, t, from, to, size, reason
- * Nodes are indexes into `idsJson`; links are numbered by the engine. Strings are
- * per batch. Everything before a line's numbers ("head") is built once per node or
- * link and copied whole: about half the work of assembling it field by field.
+ * Nodes are indexes into `idsJson`; links are numbered by the engine. A text span
+ * is `start * 2^24 + length` into the batch's `text`, which holds every JSON string
+ * of the batch back to back: one string crosses to the worker per batch instead of
+ * thousands. Everything before a line's numbers ("head") is built once per node or
+ * link and copied whole.
  */
 export const REC_TIMER = 1;
 export const REC_SEND = 2;
@@ -30,7 +32,9 @@ export const REC_LINK = 7;
 export const REC_SEND_ASTRAY = 8;
 export const REC_DROP_ASTRAY = 9;
 /** Doubles taken by the largest record. */
-export const REC_MAX_WORDS = 7;
+export const REC_MAX_WORDS = 6;
+/** A text span is `start * SPAN + length`; the length of one JSON string stays below it. */
+export const SPAN = 2 ** 24;
 
 /** Encodes record batches into UTF-8 JSON lines, emitting chunks of `chunkSize` bytes. */
 export class TraceEncoder {
@@ -58,6 +62,10 @@ export class TraceEncoder {
   private readonly deliverHead: number[] = [];
   private readonly dropHead: number[] = [];
   private readonly littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  private text: string | null = "";
+  private readonly ascii = new TextDecoder("latin1");
+  private textBytes = new Uint8Array(1 << 16);
+  private textAscii: Uint8Array | null = null;
   private readonly DUE: Uint8Array;
   private readonly PAYLOAD: Uint8Array;
   private readonly REASON: Uint8Array;
@@ -89,7 +97,8 @@ export class TraceEncoder {
    * position in locals, constant bytes stored directly and heads copied with
    * TypedArray#set (measured: calls per fragment cost more than the bytes).
    */
-  encode(rec: Float64Array, words: number, strings: readonly string[]): void {
+  encode(rec: Float64Array, words: number, text: string | Uint8Array): void {
+    this.setText(text);
     let i = 0;
     while (i < words) {
       const kind = rec[i]! | 0;
@@ -138,29 +147,29 @@ export class TraceEncoder {
         let head = this.sendHead[link]!;
         if (head < 0) head = this.makeLinkHead(this.sendHead, link, ',"ev":"send","from":', ',"size":');
         p = this.num(buf, this.head(p, head), rec[i + 3]!);
-        const payload = rec[i + 4]! | 0;
-        if (payload >= 0) p = this.payload(p, strings[payload]!);
+        const payload = rec[i + 4]!;
+        if (payload >= 0) p = this.tagged(p, this.PAYLOAD, payload);
         i += 5;
       } else if (kind === 5) {
         const link = rec[i + 2]! | 0;
         let head = this.dropHead[link]!;
         if (head < 0) head = this.makeLinkHead(this.dropHead, link, ',"ev":"drop","from":', ',"size":');
         p = this.num(buf, this.head(p, head), rec[i + 3]!);
-        p = this.reason(p, strings[rec[i + 4]! | 0]!);
+        p = this.tagged(p, this.REASON, rec[i + 4]!);
         i += 5;
       } else if (kind === 8 || kind === 9) {
         this.pos = p;
-        this.json(`${kind === 8 ? ',"ev":"send","from":' : ',"ev":"drop","from":'}${this.idsJson[rec[i + 2]! | 0]!},"to":${strings[rec[i + 3]! | 0]!},"size":`);
+        this.json(`${kind === 8 ? ',"ev":"send","from":' : ',"ev":"drop","from":'}${this.idsJson[rec[i + 2]! | 0]!},"to":${this.span(rec[i + 3]!)},"size":`);
         this.room(this.maxFixedLine);
         p = this.num(this.buf, this.pos, rec[i + 4]!);
-        const extra = rec[i + 5]! | 0;
-        if (kind === 9) p = this.reason(p, strings[extra]!);
-        else if (extra >= 0) p = this.payload(p, strings[extra]!);
+        const extra = rec[i + 5]!;
+        if (kind === 9) p = this.tagged(p, this.REASON, extra);
+        else if (extra >= 0) p = this.tagged(p, this.PAYLOAD, extra);
         i += 6;
       } else if (kind === 6) {
         this.pos = p;
-        const rest = rec[i + 4]! | 0;
-        this.json(`,"ev":${strings[rec[i + 3]! | 0]!},"node":${this.idsJson[rec[i + 2]! | 0]!}${rest >= 0 ? `,${strings[rest]!}` : ""}`);
+        const rest = rec[i + 4]!;
+        this.json(`,"ev":${this.span(rec[i + 3]!)},"node":${this.idsJson[rec[i + 2]! | 0]!}${rest >= 0 ? `,${this.span(rest)}` : ""}`);
         p = this.pos;
         i += 5;
       } else {
@@ -181,18 +190,43 @@ export class TraceEncoder {
     this.flush();
   }
 
-  /** `,"payload":<json>` at `p`; returns the new position (the chunk may change). */
-  private payload(p: number, json: string): number {
-    this.pos = p;
-    this.put(this.PAYLOAD);
-    this.json(json);
-    return this.pos;
+  /**
+   * The batch's text: a string, or its bytes when the sender found it pure ASCII
+   * (then character offsets are byte offsets). A string is encoded here, and used as
+   * bytes too when it turns out to be ASCII.
+   */
+  private setText(text: string | Uint8Array): void {
+    if (typeof text !== "string") {
+      this.text = null;
+      this.textAscii = text;
+      return;
+    }
+    this.text = text;
+    this.textAscii = null;
+    if (text.length === 0) return;
+    if (this.textBytes.length < text.length * 3) this.textBytes = new Uint8Array(text.length * 3);
+    const written = this.utf8.encodeInto(text, this.textBytes).written;
+    if (written === text.length) this.textAscii = this.textBytes;
   }
 
-  private reason(p: number, json: string): number {
+  private span(span: number): string {
+    const start = Math.floor(span / 16777216);
+    const end = start + (span % 16777216);
+    return this.text !== null ? this.text.slice(start, end) : this.ascii.decode(this.textAscii!.subarray(start, end));
+  }
+
+  /** `<tag><json text span>` at `p` (`,"payload":{...}`); returns the new position (the chunk may change). */
+  private tagged(p: number, tag: Uint8Array, span: number): number {
     this.pos = p;
-    this.put(this.REASON);
-    this.json(json);
+    this.put(tag);
+    const start = Math.floor(span / 16777216);
+    const length = span % 16777216;
+    const ascii = this.textAscii;
+    if (ascii !== null) {
+      this.room(length);
+      this.buf.set(ascii.subarray(start, start + length), this.pos);
+      this.pos += length;
+    } else this.json(this.text!.slice(start, start + length));
     return this.pos;
   }
 

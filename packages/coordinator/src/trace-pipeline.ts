@@ -12,12 +12,17 @@ import {
   REC_SEND,
   REC_SEND_ASTRAY,
   REC_TIMER,
+  SPAN,
   TraceEncoder,
 } from "./trace-encoder.js";
 import type { TraceSink } from "./trace-sinks.js";
 
 /** Doubles per record batch (512 KiB, about 12k lines). */
 const BATCH_WORDS = 1 << 16;
+/** Characters of JSON text per batch before it is shipped early (payload-heavy traces). */
+const MAX_BATCH_TEXT = 1 << 20;
+/** Size of the reusable buffers that carry a batch's text to the encoder thread. */
+const MAX_BATCH_TEXT_BYTES = 2 << 20;
 /** Bytes per encoded chunk handed to the sink and the hash. */
 const CHUNK_BYTES = 1 << 20;
 /** Batches the encoder thread may hold before the engine waits: bounds memory. */
@@ -44,7 +49,7 @@ export interface TraceRecorderOptions {
 
 interface Backend {
   /** Takes the batch (the buffer may be transferred) and returns a buffer to fill next. */
-  submit(rec: Float64Array, words: number, strings: string[]): Float64Array;
+  submit(rec: Float64Array, words: number, text: string): Float64Array;
   readonly blocked: boolean;
   drain(): Promise<void>;
   close(): Promise<{ digest: string | null; bytes: number }>;
@@ -61,7 +66,8 @@ export class TraceRecorder {
   lines = 0;
   private rec: Float64Array = new Float64Array(BATCH_WORDS);
   private words = 0;
-  private strings: string[] = [];
+  // Every JSON string of the batch, back to back (see trace-encoder.ts).
+  private text = "";
   private backend: Backend | null = null;
   private shipped = false;
   private readonly options: TraceRecorderOptions;
@@ -72,7 +78,7 @@ export class TraceRecorder {
 
   /** Declares link number `link` (from, to); writes no line. */
   link(link: number, from: number, to: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_LINK;
@@ -83,7 +89,7 @@ export class TraceRecorder {
   }
 
   timer(t: number, node: number, tag: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_TIMER;
@@ -96,7 +102,7 @@ export class TraceRecorder {
 
   /** `payloadJson` null: no payload in the line. */
   send(t: number, link: number, size: number, payloadJson: string | null): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND;
@@ -110,7 +116,7 @@ export class TraceRecorder {
 
   /** A send to an id that names no node (`toJson`: the id, JSON-quoted). */
   sendAstray(t: number, from: number, toJson: string, size: number, payloadJson: string | null): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND_ASTRAY;
@@ -124,7 +130,7 @@ export class TraceRecorder {
   }
 
   deliver(t: number, link: number, sent: number, size: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER;
@@ -137,7 +143,7 @@ export class TraceRecorder {
   }
 
   deliverLate(t: number, link: number, sent: number, size: number, due: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER_LATE;
@@ -151,7 +157,7 @@ export class TraceRecorder {
   }
 
   drop(t: number, link: number, size: number, reasonJson: string): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DROP;
@@ -164,7 +170,7 @@ export class TraceRecorder {
   }
 
   dropAstray(t: number, from: number, toJson: string, size: number, reasonJson: string): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DROP_ASTRAY;
@@ -179,7 +185,7 @@ export class TraceRecorder {
 
   /** `restJson`: the members after `"node"`, without braces (`"score":0.5`), or null. */
   nodeEvent(t: number, node: number, kindJson: string, restJson: string | null): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_NODE_EVENT;
@@ -211,15 +217,19 @@ export class TraceRecorder {
     this.backend?.destroy();
   }
 
+  /** Appends `s` to the batch text; returns its span. */
   private str(s: string): number {
-    return this.strings.push(s) - 1;
+    if (s.length >= SPAN) throw new RangeError(`a JSON value in the trace is ${s.length} characters long; the limit is ${SPAN - 1}`);
+    const start = this.text.length;
+    this.text += s;
+    return start * SPAN + s.length;
   }
 
   private ship(): void {
     if (this.backend === null) this.backend = this.createBackend(true);
-    this.rec = this.backend.submit(this.rec, this.words, this.strings);
+    this.rec = this.backend.submit(this.rec, this.words, this.text);
     this.words = 0;
-    this.strings = [];
+    this.text = "";
     this.shipped = true;
     this.blocked = this.backend.blocked;
   }
@@ -299,8 +309,8 @@ class InlineBackend implements Backend {
     this.out = new ChunkOutput(options.sink, options.digest);
     this.encoder = new TraceEncoder(options.idsJson, CHUNK_BYTES, (chunk) => this.out.write(chunk, false));
   }
-  submit(rec: Float64Array, words: number, strings: string[]): Float64Array {
-    this.encoder.encode(rec, words, strings);
+  submit(rec: Float64Array, words: number, text: string): Float64Array {
+    this.encoder.encode(rec, words, text);
     return rec;
   }
   get blocked(): boolean {
@@ -318,7 +328,7 @@ class InlineBackend implements Backend {
 }
 
 type FromWorker =
-  | { type: "ack"; rec: Float64Array; chunks: Uint8Array[] }
+  | { type: "ack"; rec: Float64Array; text: Uint8Array | string; chunks: Uint8Array[] }
   | { type: "closed"; chunks: Uint8Array[]; bytes: number; digest: string | null };
 
 class WorkerBackend implements Backend {
@@ -326,6 +336,8 @@ class WorkerBackend implements Backend {
   private readonly worker: Worker;
   private inFlight = 0;
   private readonly spare: Float64Array[] = [];
+  private readonly spareText: Uint8Array[] = [];
+  private readonly utf8 = new TextEncoder();
   private waiter: (() => void) | null = null;
   private closed: { digest: string | null; bytes: number } | null = null;
   private exited = false;
@@ -343,6 +355,7 @@ class WorkerBackend implements Backend {
       if (m.type === "ack") {
         this.inFlight--;
         this.spare.push(m.rec);
+        if (typeof m.text !== "string") this.spareText.push(new Uint8Array(m.text.buffer));
       } else {
         this.closed = { digest: m.digest, bytes: m.bytes };
       }
@@ -359,9 +372,22 @@ class WorkerBackend implements Backend {
     });
   }
 
-  submit(rec: Float64Array, words: number, strings: string[]): Float64Array {
+  submit(rec: Float64Array, words: number, text: string): Float64Array {
     if (this.out.error === null) {
-      this.worker.postMessage({ type: "batch", rec, words, strings }, [rec.buffer as ArrayBuffer]);
+      // Pure ASCII text (the usual case) crosses as transferred bytes: cloning a
+      // large string would cost the engine's thread a copy per batch.
+      let payload: string | Uint8Array = text;
+      const transfer: ArrayBuffer[] = [rec.buffer as ArrayBuffer];
+      if (text.length > 0) {
+        let bytes = this.spareText.pop();
+        if (bytes === undefined || bytes.length < text.length) bytes = new Uint8Array(Math.max(text.length, MAX_BATCH_TEXT_BYTES));
+        const { read, written } = this.utf8.encodeInto(text, bytes);
+        if (read === text.length && written === text.length) {
+          payload = bytes.subarray(0, written);
+          transfer.push(bytes.buffer as ArrayBuffer);
+        } else this.spareText.push(bytes);
+      }
+      this.worker.postMessage({ type: "batch", rec, words, text: payload }, transfer);
       this.inFlight++;
       return this.spare.pop() ?? new Float64Array(BATCH_WORDS);
     }
@@ -415,7 +441,7 @@ class WorkerBackend implements Backend {
  * evaluated in the worker, with `require` and the encoder class passed in.
  */
 function traceWorkerMain(req: (id: string) => unknown, Encoder: typeof TraceEncoder): void {
-  type Port = { on(ev: "message", fn: (m: { type: string; rec: Float64Array; words: number; strings: string[] }) => void): void; postMessage(m: unknown, transfer?: ArrayBuffer[]): void };
+  type Port = { on(ev: "message", fn: (m: { type: string; rec: Float64Array; words: number; text: string | Uint8Array }) => void): void; postMessage(m: unknown, transfer?: ArrayBuffer[]): void };
   const { parentPort, workerData } = req("node:worker_threads") as { parentPort: Port; workerData: { ids: string[]; chunkSize: number; digest: boolean; wantChunks: boolean } };
   const { createHash: hashFactory } = req("node:crypto") as { createHash(algo: string): { update(b: Uint8Array): void; digest(enc: string): string } };
   const hash = workerData.digest ? hashFactory("sha256") : null;
@@ -433,9 +459,12 @@ function traceWorkerMain(req: (id: string) => unknown, Encoder: typeof TraceEnco
   };
   parentPort.on("message", (m) => {
     if (m.type === "batch") {
-      encoder.encode(m.rec, m.words, m.strings);
+      encoder.encode(m.rec, m.words, m.text);
       const [chunks, buffers] = take();
-      parentPort.postMessage({ type: "ack", rec: m.rec, chunks }, [m.rec.buffer as ArrayBuffer, ...buffers]);
+      // Give the buffers back for reuse.
+      const back = [m.rec.buffer as ArrayBuffer, ...buffers];
+      if (typeof m.text !== "string") back.push(m.text.buffer as ArrayBuffer);
+      parentPort.postMessage({ type: "ack", rec: m.rec, text: m.text, chunks }, back);
     } else if (m.type === "close") {
       encoder.finish();
       const [chunks, buffers] = take();

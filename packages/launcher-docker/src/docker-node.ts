@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { PassThrough, Readable, Writable, type Duplex } from "node:stream";
 import type { ResolvedDockerNode } from "@sim/config";
 import type { ExternalNode, LaunchContext, StartedNode } from "@sim/coordinator";
-import { createProtocolNode, LOG_LEVELS, type LogLevel, type ProtocolNode } from "@sim/protocol";
+import { createProtocolNode, LOG_LEVELS, type LogLevel, type NodeExit, type ProtocolNode } from "@sim/protocol";
 import type Docker from "dockerode";
 import { aliasesOf, createOptions, type NodePlan } from "./container-spec.js";
 import { isConnectionError, isNotFound, statusOf, type Engine } from "./engine.js";
@@ -21,6 +21,11 @@ import { logMatches, portAnswers, waitUntil, type ExitStatus } from "./wait-for.
  * a broken connection. The full log is fetched again when it does not end.
  */
 const LOG_DRAIN_MS = 2_000;
+/**
+ * How long the protocol's stdout is held open after the attachment closed, waiting for
+ * the exit status (the engine's wait answer lags behind under load).
+ */
+const EXIT_STATUS_WAIT_MS = 3_000;
 /** How long stop() waits for a removal that the engine reports as already in progress. */
 const REMOVAL_POLL_MS = 100;
 const REMOVAL_POLLS = 100;
@@ -91,6 +96,7 @@ class ContainerNode implements DockerStartedNode {
   #logStream: NodeJS.ReadableStream | null = null;
   #logsDone: Promise<boolean> | null = null;
   #exited: Promise<ExitStatus> | null = null;
+  #reportedExit: Promise<NodeExit> | null = null;
   #ports: Record<string, PublishedPort> = {};
   #stopping = false;
   #stopped: Promise<void> | null = null;
@@ -137,11 +143,26 @@ class ContainerNode implements DockerStartedNode {
     }
     this.#exited = this.#watchExit();
     this.#logsDone = this.#followLogs(!stdio);
+    // The exit as the protocol node learns it: once the last stderr lines are in, so
+    // that its failure message quotes them.
+    const logsDone = this.#logsDone;
+    const reportedExit = this.#exited.then(async (exit): Promise<NodeExit> => {
+      await Promise.race([logsDone, delay(EXIT_STATUS_WAIT_MS)]);
+      return { code: exit.code, signal: null };
+    });
+    this.#reportedExit = reportedExit;
     await this.#readPorts();
 
     const waitFor = this.#plan.waitFor;
     if (waitFor !== null) {
-      const base = { node: node.id, timeoutMs: waitFor.timeoutMs, exited: this.#exited, sink: this.#sink, ...(this.#ctx.signal ? { signal: this.#ctx.signal } : {}) };
+      const base = {
+        node: node.id,
+        timeoutMs: waitFor.timeoutMs,
+        exited: this.#exited,
+        sink: this.#sink,
+        drained: () => this.#logsDone ?? Promise.resolve(),
+        ...(this.#ctx.signal ? { signal: this.#ctx.signal } : {}),
+      };
       if (logWaiter !== null && waitFor.log !== null) {
         await waitUntil({ ...base, what: `log a line matching ${waitFor.log}` }, logWaiter);
       }
@@ -157,7 +178,6 @@ class ContainerNode implements DockerStartedNode {
     }
 
     if (attached !== null) {
-      const exited = this.#exited;
       this.#protocol = createProtocolNode({
         id: node.id,
         type: "docker",
@@ -166,7 +186,7 @@ class ContainerNode implements DockerStartedNode {
         config: node.config,
         quantumWallMs: this.#ctx.scenario.timeouts.quantum_wall_sec * 1000,
         startupMs: this.#ctx.scenario.timeouts.startup_sec * 1000,
-        exited: exited.then((exit) => ({ code: exit.code, signal: null })),
+        exited: reportedExit,
         onLog: (level, msg) => this.#nodeLog(level, msg),
         diagnostics: () => this.#sink.tail().slice(-5).join("\n"),
         stop: () => this.stop(),
@@ -266,8 +286,13 @@ class ContainerNode implements DockerStartedNode {
     stdout.on("error", () => {});
     const discard = new Writable({ write: (_chunk, _encoding, callback) => callback() });
     this.#engine.docker.modem.demuxStream(socket, stdout, discard);
+    // The attachment closes a moment before the engine reports the exit; the protocol
+    // node's error is clearer ("exited with code 3") when the exit is known by then.
     const endStdout = () => {
-      if (!stdout.writableEnded) stdout.end();
+      const exited = this.#reportedExit ?? Promise.resolve();
+      void Promise.race([exited, delay(EXIT_STATUS_WAIT_MS)]).then(() => {
+        if (!stdout.writableEnded) stdout.end();
+      });
     };
     socket.on("end", endStdout);
     socket.on("close", endStdout);

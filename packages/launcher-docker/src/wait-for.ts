@@ -32,7 +32,12 @@ export interface WaitOptions {
   exited: Promise<ExitStatus>;
   signal?: AbortSignal;
   sink: LogSink;
+  /** Settles when the container's output has all arrived (after an exit), so the error quotes its last lines. */
+  drained?: () => Promise<unknown>;
 }
+
+/** How long an exit waits for the last output lines before the error is built. */
+const DRAIN_MS = 2_000;
 
 /**
  * Waits until `condition` resolves; fails with ContainerStartError (quoting the
@@ -49,8 +54,10 @@ export async function waitUntil(options: WaitOptions, condition: (stop: AbortSig
   try {
     await Promise.race([
       condition(stop.signal),
-      options.exited.then((exit) => {
+      options.exited.then(async (exit) => {
         // After the wait is over, an exit is someone else's business (and must not become an unhandled rejection).
+        if (over) return;
+        if (options.drained !== undefined) await Promise.race([options.drained(), sleep(DRAIN_MS)]);
         if (over) return;
         throw fail(`the container exited with code ${exit.code ?? "unknown"} before it did ${options.what}`);
       }),
@@ -127,4 +134,8 @@ export function probe(host: string, port: number): Promise<boolean> {
     socket.once("close", () => finish(false));
     socket.once("error", () => finish(false));
   });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -53,7 +53,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
             bar ??= new ProgressBar(p.durationUs / 1e6, process.stderr);
             bar.update(p);
           }
-        : undefined,
+        : (p) => logger.debug({ virtual_sec: p.nowUs / 1e6, events: p.events, realtime_factor: p.realtimeFactor }, "progress"),
     });
   } catch (error) {
     (bar as ProgressBar | null)?.stop();
