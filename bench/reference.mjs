@@ -2,7 +2,7 @@
 // real path (scenario -> @sim/config -> coordinator -> @sim/nodes -> latency model,
 // trace on, to a file) and through the bare loop. Each run is its own child process.
 // stdout: one JSON line per scale and engine; stderr: the ratio and the checks.
-//   node bench/reference.mjs [--scales 100/4,1000/10] [--source]
+//   node bench/reference.mjs [--scales 100/4,1000/10] [--payloads all|external|none] [--source]
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -20,6 +20,7 @@ const args = process.argv.slice(2);
 const scalesArg = args.includes("--scales") ? args[args.indexOf("--scales") + 1] : undefined;
 const scales = scalesArg ? scalesArg.split(",") : Object.keys(EXPECTED);
 const extra = args.includes("--source") ? ["--source"] : [];
+if (args.includes("--payloads")) extra.push("--payloads", args[args.indexOf("--payloads") + 1]);
 const script = fileURLToPath(new URL("run-scale.mjs", import.meta.url));
 
 let ok = true;

@@ -1,20 +1,24 @@
 // One scale of the reference workload with one engine, in its own process so that
 // its peak RSS is its own. Prints one JSON line (BENCHMARK.md) on stdout.
-//   node bench/run-scale.mjs <sim|bare> <N> <G>
+//   node bench/run-scale.mjs <sim|bare> <N> <G> [--payloads all|external|none] [--source]
 // Packages are loaded from their built dist/, or from src/ with --source (then run
-// under `node --conditions=@sim/source --import tsx`).
+// under `node --conditions=@sim/source --import tsx`). The trace carries every
+// payload, as `sim run` writes it, unless --payloads says otherwise.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runBare } from "./bare-loop.mjs";
 
-const [engine, nArg, gArg] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const fromSource = process.argv.includes("--source");
+const args = process.argv.slice(2);
+const payloadsAt = args.indexOf("--payloads");
+const payloads = payloadsAt >= 0 ? args[payloadsAt + 1] : "all";
+const [engine, nArg, gArg] = args.filter((a, i) => !a.startsWith("--") && (payloadsAt < 0 || i !== payloadsAt + 1));
+const fromSource = args.includes("--source");
 const N = Number(nArg);
 const G = Number(gArg);
 if ((engine !== "sim" && engine !== "bare") || !(N > 0) || !(G > 0)) {
-  console.error("usage: node bench/run-scale.mjs <sim|bare> <N> <G> [--source]");
+  console.error("usage: node bench/run-scale.mjs <sim|bare> <N> <G> [--payloads all|external|none] [--source]");
   process.exitCode = 2;
 } else {
   const line = engine === "bare" ? await bare() : await sim();
@@ -60,7 +64,7 @@ async function sim() {
     const t0 = performance.now();
     const { scenario } = await loadScenario(file);
     const nodes = scenario.nodes.map((node) => createBuiltinNode(node, scenario));
-    const coordinator = new Coordinator({ ...scenarioOptions(scenario), nodes, trace: new FileTraceSink(join(dir, "trace.jsonl")) });
+    const coordinator = new Coordinator({ ...scenarioOptions(scenario), nodes, trace: new FileTraceSink(join(dir, "trace.jsonl")), tracePayloads: payloads });
     const summary = await coordinator.run();
     const wallS = (performance.now() - t0) / 1000;
     if (!summary.success) throw new Error(`the run failed: ${summary.error?.message ?? summary.aborted}`);

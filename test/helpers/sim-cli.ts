@@ -45,7 +45,7 @@ export async function runSimInProcess(args: string[], options: { stateDir: strin
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
     isTTY: false,
-    env: { XDG_STATE_HOME: options.stateDir },
+    env: { ...process.env, XDG_STATE_HOME: options.stateDir },
     onSignal: () => () => undefined,
     forceExit: (code) => {
       throw new Error(`forceExit(${code}) in a test`);

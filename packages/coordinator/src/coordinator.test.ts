@@ -91,8 +91,8 @@ describe("Coordinator: discrete-event core", () => {
     const { lines, summary } = await run({ nodes: [a, b], network: latency(2) });
     expect(lines).toEqual([
       '{"t":1000,"ev":"timer","node":"a","tag":5}',
-      '{"t":1000,"ev":"send","from":"a","to":"b","size":10}',
-      '{"t":1000,"ev":"send","from":"a","to":"nobody","size":3}',
+      '{"t":1000,"ev":"send","from":"a","to":"b","size":10,"payload":{"hello":1}}',
+      '{"t":1000,"ev":"send","from":"a","to":"nobody","size":3,"payload":null}',
       '{"t":1000,"ev":"drop","from":"a","to":"nobody","size":3,"reason":"no-such-node"}',
       '{"t":1000,"ev":"decision","node":"a","tag":5,"label":"ok"}',
       '{"t":3000,"ev":"deliver","from":"a","to":"b","sent":1000,"size":10}',
@@ -102,10 +102,17 @@ describe("Coordinator: discrete-event core", () => {
     expect(summary.trace_lines).toBe(7);
   });
 
-  it("puts payloads in send lines when asked (tracePayloads: all)", async () => {
-    const a = node("a", { start: (ctx) => ctx.send("b", { v: [1, "x"] }, 4) });
-    const { lines } = await run({ nodes: [a, node("b")], tracePayloads: "all" });
-    expect(lines[0]).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":4,"payload":{"v":[1,"x"]}}');
+  it("puts payloads in send lines by default; tracePayloads external or none leaves in-process ones out", async () => {
+    const a = node("a", { start: (ctx) => ctx.send("b", { v: [1, "x"], skip: undefined }, 4) });
+    const first = async (tracePayloads?: "all" | "external" | "none") => (await run({ nodes: [a, node("b")], ...(tracePayloads ? { tracePayloads } : {}) })).lines[0];
+    expect(await first()).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":4,"payload":{"v":[1,"x"]}}');
+    expect(await first("external")).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":4}');
+    expect(await first("none")).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":4}');
+  });
+
+  it("a send with an undefined payload has no payload member", async () => {
+    const a = node("a", { start: (ctx) => ctx.send("b", undefined, 1) });
+    expect((await run({ nodes: [a, node("b")] })).lines[0]).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":1}');
   });
 
   it("counts messages still in flight at the end", async () => {

@@ -26,7 +26,11 @@ export interface CoordinatorOptions {
   trace?: TraceSink | false;
   /** Compute the SHA-256 digest of the trace. Default true. */
   digest?: boolean;
-  /** Which send lines carry the payload: "external" (default: messages from or to an external node), "all", "none". */
+  /**
+   * Which send lines carry the payload (JSON): "all" (default: the readings are the
+   * experiment's data, so the digest covers them), "external" (only messages from or
+   * to an external node), "none". Serialising every payload is the trace's main cost.
+   */
   tracePayloads?: TracePayloads;
   /** Encode the trace in a worker thread: "auto" (default) once it outgrows one batch, or always/never. */
   traceThread?: boolean | "auto";
@@ -95,7 +99,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     if (!Number.isSafeInteger(quantum) || quantum <= 0) throw new CoordinatorOptionsError(`timeQuantumUs must be a positive integer, got ${String(quantum)}`);
     const factor = options.realtimeFactor ?? null;
     if (factor !== null && !(Number.isFinite(factor) && factor > 0)) throw new CoordinatorOptionsError(`realtimeFactor must be a number > 0, got ${String(factor)}`);
-    const payloads = options.tracePayloads ?? "external";
+    const payloads = options.tracePayloads ?? "all";
     if (payloads !== "external" && payloads !== "all" && payloads !== "none") {
       throw new CoordinatorOptionsError(`tracePayloads must be "external", "all" or "none", got ${JSON.stringify(payloads)}`);
     }

@@ -25,6 +25,8 @@ const MAX_BATCH_TEXT = 1 << 20;
 const MAX_BATCH_TEXT_BYTES = 2 << 20;
 /** Bytes per encoded chunk handed to the sink and the hash. */
 const CHUNK_BYTES = 1 << 20;
+/** With thread "auto": batches held back before deciding that the trace is worth a thread. */
+const AUTO_THREAD_AFTER_BATCHES = 3;
 /** Batches the encoder thread may hold before the engine waits: bounds memory. */
 const MAX_BATCHES_IN_FLIGHT = 16;
 
@@ -41,8 +43,8 @@ export interface TraceRecorderOptions {
   sink: TraceSink | null;
   digest: boolean;
   /**
-   * Encode in a worker thread: "auto" starts one as soon as the trace outgrows a
-   * single batch (small runs never pay for the thread).
+   * Encode in a worker thread: "auto" starts one once the trace outgrows a few
+   * batches (short runs never pay for the thread).
    */
   thread: boolean | "auto";
 }
@@ -69,7 +71,7 @@ export class TraceRecorder {
   // Every JSON string of the batch, back to back (see trace-encoder.ts).
   private text = "";
   private backend: Backend | null = null;
-  private shipped = false;
+  private readonly pending: { rec: Float64Array; words: number; text: string }[] = [];
   private readonly options: TraceRecorderOptions;
 
   constructor(options: TraceRecorderOptions) {
@@ -206,9 +208,10 @@ export class TraceRecorder {
   }
 
   async close(): Promise<TraceResult> {
-    if (this.backend === null) this.backend = this.createBackend(false);
     if (this.words > 0) this.ship();
-    const { digest, bytes } = await this.backend.close();
+    // Still undecided ("auto" and a short trace): encode here, no thread needed.
+    if (this.backend === null) this.startBackend(false);
+    const { digest, bytes } = await this.backend!.close();
     return { digest, bytes, lines: this.lines };
   }
 
@@ -226,19 +229,29 @@ export class TraceRecorder {
   }
 
   private ship(): void {
-    if (this.backend === null) this.backend = this.createBackend(true);
-    this.rec = this.backend.submit(this.rec, this.words, this.text);
+    if (this.backend === null) {
+      const { thread } = this.options;
+      if (thread === "auto" && this.pending.length < AUTO_THREAD_AFTER_BATCHES) {
+        // "auto": hold the first batches back; a trace that ends before there are
+        // this many is encoded inline, so short runs never pay for a thread.
+        this.pending.push({ rec: this.rec, words: this.words, text: this.text });
+        this.rec = new Float64Array(BATCH_WORDS);
+        this.words = 0;
+        this.text = "";
+        return;
+      }
+      this.startBackend(thread !== false);
+    }
+    this.rec = this.backend!.submit(this.rec, this.words, this.text);
     this.words = 0;
     this.text = "";
-    this.shipped = true;
-    this.blocked = this.backend.blocked;
+    this.blocked = this.backend!.blocked;
   }
 
-  private createBackend(more: boolean): Backend {
-    const { thread } = this.options;
-    // "auto": a thread only when a first full batch shows the trace is not tiny.
-    const useThread = thread === true || (thread === "auto" && more && !this.shipped);
-    return useThread ? new WorkerBackend(this.options) : new InlineBackend(this.options);
+  private startBackend(thread: boolean): void {
+    const backend = thread ? new WorkerBackend(this.options) : new InlineBackend(this.options);
+    this.backend = backend;
+    for (const batch of this.pending.splice(0)) backend.submit(batch.rec, batch.words, batch.text);
   }
 }
 

@@ -3,6 +3,7 @@ export type { RunOptions, RunResult, RunSummaryJson } from "./run-scenario.js";
 export { SimulationLauncher, newRunId } from "./simulation-launcher.js";
 export type { SimulationLauncherOptions, CleanupReport, LaunchedRun } from "./simulation-launcher.js";
 export { defaultLaunchers, LauncherRegistry } from "./launchers.js";
+export type { DefaultLaunchersOptions } from "./launchers.js";
 export type { AnyNodeLauncher } from "./launchers.js";
 export type { RunPlan } from "./plan.js";
 export type { TraceEvent } from "./trace-events.js";

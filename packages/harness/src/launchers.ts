@@ -1,17 +1,31 @@
 import type { NodeType, ResolvedNode } from "@sim/config";
 import type { NodeLauncher } from "@sim/coordinator";
-import { dockerLauncher } from "@sim/launcher-docker";
-import { processLauncher } from "@sim/launcher-process";
-import { renodeLauncher } from "@sim/launcher-renode";
+import { createDockerLauncher } from "@sim/launcher-docker";
+import { createProcessLauncher } from "@sim/launcher-process";
+import { createRenodeLauncher } from "@sim/launcher-renode";
 import { BUILTIN_NODE_TYPES } from "@sim/nodes";
 
 /** Any launcher, whatever node type it handles. */
 // `any`: each launcher narrows its own node type; the registry matches them by `type`.
 export type AnyNodeLauncher = NodeLauncher<any>;
 
-/** The launchers sim ships: one per external node type. */
-export function defaultLaunchers(): AnyNodeLauncher[] {
-  return [processLauncher, dockerLauncher, renodeLauncher];
+export interface DefaultLaunchersOptions {
+  /**
+   * The environment the CLI was started with: what process and Renode nodes inherit
+   * (and where `renode` is looked up), and `DOCKER_HOST` for the default engine.
+   * Default: the current process's, read by each launcher when it needs it.
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The launchers sim ships, one per external node type, fresh for one run. */
+export function defaultLaunchers(options: DefaultLaunchersOptions = {}): AnyNodeLauncher[] {
+  const env = options.env;
+  return [
+    createProcessLauncher(env ? { inheritedEnv: env } : {}),
+    createDockerLauncher({ defaultHost: env?.DOCKER_HOST ?? null }),
+    createRenodeLauncher(env ? { env: { ...env } } : {}),
+  ];
 }
 
 /**

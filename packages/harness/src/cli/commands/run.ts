@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { formatProblem, ScenarioInvalidError, ScenarioUnreadableError, SimError } from "@sim/config";
 import { pino } from "pino";
+import { defaultLaunchers } from "../../launchers.js";
 import { runScenario, type RunResult } from "../../run-scenario.js";
 import { defaultStateDir } from "../../resources/state-dir.js";
 import { ExitCode } from "../exit-codes.js";
@@ -47,6 +48,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       signal: interrupt.signal,
       checkDeterminism: options.checkDeterminism,
       stateDir: defaultStateDir(io.env, homedir()),
+      launchers: defaultLaunchers({ env: io.env }),
       logger,
       onProgress: showProgress
         ? (p) => {

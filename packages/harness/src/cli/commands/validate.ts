@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { formatProblem, loadScenario, ScenarioInvalidError, ScenarioUnreadableError, type Problem } from "@sim/config";
 import { defaultStateDir } from "../../resources/state-dir.js";
+import { defaultLaunchers } from "../../launchers.js";
 import { SimulationLauncher } from "../../simulation-launcher.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
@@ -15,7 +16,7 @@ interface FileReport {
 export async function validateCommand(files: string[], options: { json?: boolean }, io: CliIo): Promise<number> {
   const reports: FileReport[] = [];
   const stateDir = defaultStateDir(io.env, homedir());
-  for (const file of files) reports.push(await validateFile(file, stateDir));
+  for (const file of files) reports.push(await validateFile(file, stateDir, io.env));
 
   if (options.json) {
     io.stdout(`${JSON.stringify(reports, null, 2)}\n`);
@@ -30,10 +31,11 @@ export async function validateCommand(files: string[], options: { json?: boolean
 }
 
 /** The file, the files it names, and whether each node's runtime is there (as `sim run` checks before starting). */
-async function validateFile(file: string, stateDir: string): Promise<FileReport> {
+async function validateFile(file: string, stateDir: string, env: CliIo["env"]): Promise<FileReport> {
   try {
     const { scenario, warnings } = await loadScenario(file);
-    const problems = [...warnings, ...(await new SimulationLauncher(scenario, { stateDir }).validate())];
+    const launcher = new SimulationLauncher(scenario, { stateDir, launchers: defaultLaunchers({ env }) });
+    const problems = [...warnings, ...(await launcher.validate())];
     return { file, valid: !problems.some((p) => p.severity === "error"), problems };
   } catch (error) {
     if (error instanceof ScenarioInvalidError || error instanceof ScenarioUnreadableError) return { file, valid: false, problems: error.problems };
