@@ -259,8 +259,8 @@ export const EXTERNAL_NODE_TYPES = ["process", "docker", "renode"] as const;
 
 /**
  * One `links` rule. `from`/`to` keep what was written (a node id or a group name);
- * `from_nodes`/`to_nodes` list the concrete ids it covers. For a pair of nodes the
- * LAST matching rule wins; fields it leaves unset come from the network defaults.
+ * `from_nodes`/`to_nodes` list the concrete ids it covers. For a pair of nodes each
+ * field comes from the LAST matching rule that sets it, else from the network defaults.
  */
 export interface ResolvedLink {
   from: string;

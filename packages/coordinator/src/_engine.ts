@@ -404,6 +404,8 @@ export class Engine {
   }
 
   nodeEvent(node: number, kind: string, data: Record<string, unknown>): void {
+    if (typeof kind !== "string" || kind === "") throw new TypeError(`trace: kind must be a non-empty string, got ${String(kind)}`);
+    if (data === null || typeof data !== "object" || Array.isArray(data)) throw new TypeError(`trace("${kind}"): data must be an object of fields`);
     if (RESERVED_EVENT_KINDS.has(kind)) throw new TypeError(`trace: kind "${kind}" is reserved for the coordinator's own events`);
     for (const key of RESERVED_EVENT_KEYS) {
       if (Object.hasOwn(data, key)) throw new TypeError(`trace: key "${key}" is reserved (every line has "t", "ev" and "node")`);

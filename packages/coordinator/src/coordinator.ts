@@ -119,7 +119,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       groupOf,
       clock: options.clock ?? (() => performance.now()),
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-      logger: options.logger ?? pino({ level: "silent" }),
+      // A silent logger with a no-op destination: pino's default one would hook process exit.
+      logger: options.logger ?? pino({ level: "silent" }, { write() {} }),
       progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_MS,
     });
   }

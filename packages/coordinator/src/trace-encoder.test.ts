@@ -87,7 +87,7 @@ describe("trace encoding", () => {
     const encode = (chunkSize: number, text: string) => {
       const chunks: Uint8Array[] = [];
       const enc = new TraceEncoder(IDS, chunkSize, (c) => chunks.push(c.slice()));
-      const payload = JSON.stringify(text);
+      const payload = Buffer.from(JSON.stringify(text));
       // link 0 = s1 -> g1; a timer; a send with the long payload (span 0); a delivery.
       const rec = new Float64Array([7, 0, 0, 1, 1, 5, 0, 1, 2, 6, 0, 3, payload.length, 3, 7, 0, 1, 4]);
       enc.encode(rec, rec.length, payload);

@@ -17,9 +17,9 @@
  *   SEND_ASTRAY   8, t, from, to, size, payload     (to: text span of a JSON id that names no node)
  *   DROP_ASTRAY   9, t, from, to, size, reason
  * Nodes are indexes into `idsJson`; links are numbered by the engine. A text span
- * is `start * 2^24 + length` into the batch's `text`, which holds every JSON string
- * of the batch back to back: one string crosses to the worker per batch instead of
- * thousands. Everything before a line's numbers ("head") is built once per node or
+ * is `start * 2^24 + length` in bytes into the batch's `text`, which holds every
+ * JSON string of the batch as UTF-8, back to back: one buffer crosses to the worker
+ * per batch instead of thousands of strings. Everything before a line's numbers ("head") is built once per node or
  * link and copied whole.
  */
 export const REC_TIMER = 1;
@@ -62,10 +62,8 @@ export class TraceEncoder {
   private readonly deliverHead: number[] = [];
   private readonly dropHead: number[] = [];
   private readonly littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-  private text: string | null = "";
-  private readonly ascii = new TextDecoder("latin1");
-  private textBytes = new Uint8Array(1 << 16);
-  private textAscii: Uint8Array | null = null;
+  private text: Uint8Array = new Uint8Array(0);
+  private readonly utf8Decoder = new TextDecoder();
   private readonly DUE: Uint8Array;
   private readonly PAYLOAD: Uint8Array;
   private readonly REASON: Uint8Array;
@@ -97,8 +95,8 @@ export class TraceEncoder {
    * position in locals, constant bytes stored directly and heads copied with
    * TypedArray#set (measured: calls per fragment cost more than the bytes).
    */
-  encode(rec: Float64Array, words: number, text: string | Uint8Array): void {
-    this.setText(text);
+  encode(rec: Float64Array, words: number, text: Uint8Array): void {
+    this.text = text;
     let i = 0;
     while (i < words) {
       const kind = rec[i]! | 0;
@@ -190,29 +188,9 @@ export class TraceEncoder {
     this.flush();
   }
 
-  /**
-   * The batch's text: a string, or its bytes when the sender found it pure ASCII
-   * (then character offsets are byte offsets). A string is encoded here, and used as
-   * bytes too when it turns out to be ASCII.
-   */
-  private setText(text: string | Uint8Array): void {
-    if (typeof text !== "string") {
-      this.text = null;
-      this.textAscii = text;
-      return;
-    }
-    this.text = text;
-    this.textAscii = null;
-    if (text.length === 0) return;
-    if (this.textBytes.length < text.length * 3) this.textBytes = new Uint8Array(text.length * 3);
-    const written = this.utf8.encodeInto(text, this.textBytes).written;
-    if (written === text.length) this.textAscii = this.textBytes;
-  }
-
   private span(span: number): string {
     const start = Math.floor(span / 16777216);
-    const end = start + (span % 16777216);
-    return this.text !== null ? this.text.slice(start, end) : this.ascii.decode(this.textAscii!.subarray(start, end));
+    return this.utf8Decoder.decode(this.text.subarray(start, start + (span % 16777216)));
   }
 
   /** `<tag><json text span>` at `p` (`,"payload":{...}`); returns the new position (the chunk may change). */
@@ -221,12 +199,9 @@ export class TraceEncoder {
     this.put(tag);
     const start = Math.floor(span / 16777216);
     const length = span % 16777216;
-    const ascii = this.textAscii;
-    if (ascii !== null) {
-      this.room(length);
-      this.buf.set(ascii.subarray(start, start + length), this.pos);
-      this.pos += length;
-    } else this.json(this.text!.slice(start, start + length));
+    this.room(length);
+    this.buf.set(this.text.subarray(start, start + length), this.pos);
+    this.pos += length;
     return this.pos;
   }
 

@@ -19,12 +19,22 @@ import type { TraceSink } from "./trace-sinks.js";
 
 /** Doubles per record batch (512 KiB, about 12k lines). */
 const BATCH_WORDS = 1 << 16;
-/** Characters of JSON text per batch before it is shipped early (payload-heavy traces). */
+/** Bytes of JSON text per batch before it is shipped early (payload-heavy traces). */
 const MAX_BATCH_TEXT = 1 << 20;
-/** Size of the reusable buffers that carry a batch's text to the encoder thread. */
-const MAX_BATCH_TEXT_BYTES = 2 << 20;
 /** Bytes per encoded chunk handed to the sink and the hash. */
 const CHUNK_BYTES = 1 << 20;
+/**
+ * Buffer#utf8Write: the native method behind Buffer#write(s, offset, "utf8"), without
+ * its argument normalisation (a measurable share per payload). Public on
+ * Buffer.prototype since Node 0.x, not in the type definitions.
+ */
+interface FastUtf8 {
+  utf8Write(s: string, offset: number): number;
+}
+
+/** Size of a batch's text buffer (bigger only for one huge value). */
+const TEXT_BUFFER_BYTES = 2 << 20;
+const EMPTY = new Uint8Array(0);
 /** With thread "auto": batches held back before deciding that the trace is worth a thread. */
 const AUTO_THREAD_AFTER_BATCHES = 3;
 /** Batches the encoder thread may hold before the engine waits: bounds memory. */
@@ -51,7 +61,10 @@ export interface TraceRecorderOptions {
 
 interface Backend {
   /** Takes the batch (the buffer may be transferred) and returns a buffer to fill next. */
-  submit(rec: Float64Array, words: number, text: string): Float64Array;
+  /** `text`: the batch's JSON strings, UTF-8, back to back (may be transferred too). */
+  submit(rec: Float64Array, words: number, text: Uint8Array): Float64Array;
+  /** A buffer for the next batch's text, at least `min` bytes. */
+  textBuffer(min: number): Buffer;
   readonly blocked: boolean;
   drain(): Promise<void>;
   close(): Promise<{ digest: string | null; bytes: number }>;
@@ -69,9 +82,10 @@ export class TraceRecorder {
   private rec: Float64Array = new Float64Array(BATCH_WORDS);
   private words = 0;
   // Every JSON string of the batch, back to back (see trace-encoder.ts).
-  private text = "";
+  private text: Buffer | null = null;
+  private textPos = 0;
   private backend: Backend | null = null;
-  private readonly pending: { rec: Float64Array; words: number; text: string }[] = [];
+  private readonly pending: { rec: Float64Array; words: number; text: Uint8Array }[] = [];
   private readonly options: TraceRecorderOptions;
 
   constructor(options: TraceRecorderOptions) {
@@ -80,7 +94,7 @@ export class TraceRecorder {
 
   /** Declares link number `link` (from, to); writes no line. */
   link(link: number, from: number, to: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_LINK;
@@ -91,7 +105,7 @@ export class TraceRecorder {
   }
 
   timer(t: number, node: number, tag: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_TIMER;
@@ -104,7 +118,7 @@ export class TraceRecorder {
 
   /** `payloadJson` null: no payload in the line. */
   send(t: number, link: number, size: number, payloadJson: string | null): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND;
@@ -118,7 +132,7 @@ export class TraceRecorder {
 
   /** A send to an id that names no node (`toJson`: the id, JSON-quoted). */
   sendAstray(t: number, from: number, toJson: string, size: number, payloadJson: string | null): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND_ASTRAY;
@@ -132,7 +146,7 @@ export class TraceRecorder {
   }
 
   deliver(t: number, link: number, sent: number, size: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER;
@@ -145,7 +159,7 @@ export class TraceRecorder {
   }
 
   deliverLate(t: number, link: number, sent: number, size: number, due: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER_LATE;
@@ -159,7 +173,7 @@ export class TraceRecorder {
   }
 
   drop(t: number, link: number, size: number, reasonJson: string): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DROP;
@@ -172,7 +186,7 @@ export class TraceRecorder {
   }
 
   dropAstray(t: number, from: number, toJson: string, size: number, reasonJson: string): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DROP_ASTRAY;
@@ -187,7 +201,7 @@ export class TraceRecorder {
 
   /** `restJson`: the members after `"node"`, without braces (`"score":0.5`), or null. */
   nodeEvent(t: number, node: number, kindJson: string, restJson: string | null): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.text.length > MAX_BATCH_TEXT) this.ship();
+    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_NODE_EVENT;
@@ -220,32 +234,55 @@ export class TraceRecorder {
     this.backend?.destroy();
   }
 
-  /** Appends `s` to the batch text; returns its span. */
+  /**
+   * Appends `s` to the batch text as UTF-8 (one native write, no string building);
+   * returns its span in bytes.
+   */
   private str(s: string): number {
-    if (s.length >= SPAN) throw new RangeError(`a JSON value in the trace is ${s.length} characters long; the limit is ${SPAN - 1}`);
-    const start = this.text.length;
-    this.text += s;
-    return start * SPAN + s.length;
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    const need = s.length * 3;
+    if (need >= SPAN) throw new RangeError(`a JSON value in the trace is ${s.length} characters long; the limit is ${Math.floor((SPAN - 1) / 3)}`);
+    let text = this.text;
+    if (text === null || this.textPos + need > text.length) {
+      // A fresh buffer: the current one may be full, or not exist yet.
+      const next = this.textBufferFor(this.textPos + need);
+      if (text !== null) text.copy(next, 0, 0, this.textPos);
+      this.text = text = next;
+    }
+    const start = this.textPos;
+    const written = (text as unknown as FastUtf8).utf8Write(s, start);
+    this.textPos = start + written;
+    return start * SPAN + written;
+  }
+
+  private textBufferFor(min: number): Buffer {
+    return this.backend !== null ? this.backend.textBuffer(min) : Buffer.allocUnsafeSlow(Math.max(min, TEXT_BUFFER_BYTES));
   }
 
   private ship(): void {
+    const text = this.text === null ? EMPTY : this.text.subarray(0, this.textPos);
     if (this.backend === null) {
       const { thread } = this.options;
       if (thread === "auto" && this.pending.length < AUTO_THREAD_AFTER_BATCHES) {
         // "auto": hold the first batches back; a trace that ends before there are
         // this many is encoded inline, so short runs never pay for a thread.
-        this.pending.push({ rec: this.rec, words: this.words, text: this.text });
+        this.pending.push({ rec: this.rec, words: this.words, text });
         this.rec = new Float64Array(BATCH_WORDS);
-        this.words = 0;
-        this.text = "";
+        this.resetBatch();
         return;
       }
       this.startBackend(thread !== false);
     }
-    this.rec = this.backend!.submit(this.rec, this.words, this.text);
-    this.words = 0;
-    this.text = "";
+    this.rec = this.backend!.submit(this.rec, this.words, text);
+    this.resetBatch();
     this.blocked = this.backend!.blocked;
+  }
+
+  private resetBatch(): void {
+    this.words = 0;
+    // The text buffer went with the batch (it may be transferred); take a new one lazily.
+    this.text = null;
+    this.textPos = 0;
   }
 
   private startBackend(thread: boolean): void {
@@ -322,9 +359,17 @@ class InlineBackend implements Backend {
     this.out = new ChunkOutput(options.sink, options.digest);
     this.encoder = new TraceEncoder(options.idsJson, CHUNK_BYTES, (chunk) => this.out.write(chunk, false));
   }
-  submit(rec: Float64Array, words: number, text: string): Float64Array {
+  private spareText: Buffer | null = null;
+  submit(rec: Float64Array, words: number, text: Uint8Array): Float64Array {
     this.encoder.encode(rec, words, text);
+    // Encoded: the text buffer can be reused.
+    if (text.byteLength > 0) this.spareText = Buffer.from(text.buffer);
     return rec;
+  }
+  textBuffer(min: number): Buffer {
+    const spare = this.spareText;
+    this.spareText = null;
+    return spare !== null && spare.length >= min ? spare : Buffer.allocUnsafeSlow(Math.max(min, TEXT_BUFFER_BYTES));
   }
   get blocked(): boolean {
     return this.out.sinkBlocked || this.out.error !== null;
@@ -341,7 +386,7 @@ class InlineBackend implements Backend {
 }
 
 type FromWorker =
-  | { type: "ack"; rec: Float64Array; text: Uint8Array | string; chunks: Uint8Array[] }
+  | { type: "ack"; rec: Float64Array; text: Uint8Array; chunks: Uint8Array[] }
   | { type: "closed"; chunks: Uint8Array[]; bytes: number; digest: string | null };
 
 class WorkerBackend implements Backend {
@@ -349,8 +394,7 @@ class WorkerBackend implements Backend {
   private readonly worker: Worker;
   private inFlight = 0;
   private readonly spare: Float64Array[] = [];
-  private readonly spareText: Uint8Array[] = [];
-  private readonly utf8 = new TextEncoder();
+  private readonly spareText: Buffer[] = [];
   private waiter: (() => void) | null = null;
   private closed: { digest: string | null; bytes: number } | null = null;
   private exited = false;
@@ -368,7 +412,7 @@ class WorkerBackend implements Backend {
       if (m.type === "ack") {
         this.inFlight--;
         this.spare.push(m.rec);
-        if (typeof m.text !== "string") this.spareText.push(new Uint8Array(m.text.buffer));
+        if (m.text.byteLength > 0) this.spareText.push(Buffer.from(m.text.buffer));
       } else {
         this.closed = { digest: m.digest, bytes: m.bytes };
       }
@@ -385,26 +429,20 @@ class WorkerBackend implements Backend {
     });
   }
 
-  submit(rec: Float64Array, words: number, text: string): Float64Array {
+  submit(rec: Float64Array, words: number, text: Uint8Array): Float64Array {
     if (this.out.error === null) {
-      // Pure ASCII text (the usual case) crosses as transferred bytes: cloning a
-      // large string would cost the engine's thread a copy per batch.
-      let payload: string | Uint8Array = text;
       const transfer: ArrayBuffer[] = [rec.buffer as ArrayBuffer];
-      if (text.length > 0) {
-        let bytes = this.spareText.pop();
-        if (bytes === undefined || bytes.length < text.length) bytes = new Uint8Array(Math.max(text.length, MAX_BATCH_TEXT_BYTES));
-        const { read, written } = this.utf8.encodeInto(text, bytes);
-        if (read === text.length && written === text.length) {
-          payload = bytes.subarray(0, written);
-          transfer.push(bytes.buffer as ArrayBuffer);
-        } else this.spareText.push(bytes);
-      }
-      this.worker.postMessage({ type: "batch", rec, words, text: payload }, transfer);
+      if (text.byteLength > 0) transfer.push(text.buffer as ArrayBuffer);
+      this.worker.postMessage({ type: "batch", rec, words, text }, transfer);
       this.inFlight++;
       return this.spare.pop() ?? new Float64Array(BATCH_WORDS);
     }
     return rec;
+  }
+
+  textBuffer(min: number): Buffer {
+    const spare = this.spareText.pop();
+    return spare !== undefined && spare.length >= min ? spare : Buffer.allocUnsafeSlow(Math.max(min, TEXT_BUFFER_BYTES));
   }
 
   get blocked(): boolean {
@@ -454,7 +492,7 @@ class WorkerBackend implements Backend {
  * evaluated in the worker, with `require` and the encoder class passed in.
  */
 function traceWorkerMain(req: (id: string) => unknown, Encoder: typeof TraceEncoder): void {
-  type Port = { on(ev: "message", fn: (m: { type: string; rec: Float64Array; words: number; text: string | Uint8Array }) => void): void; postMessage(m: unknown, transfer?: ArrayBuffer[]): void };
+  type Port = { on(ev: "message", fn: (m: { type: string; rec: Float64Array; words: number; text: Uint8Array }) => void): void; postMessage(m: unknown, transfer?: ArrayBuffer[]): void };
   const { parentPort, workerData } = req("node:worker_threads") as { parentPort: Port; workerData: { ids: string[]; chunkSize: number; digest: boolean; wantChunks: boolean } };
   const { createHash: hashFactory } = req("node:crypto") as { createHash(algo: string): { update(b: Uint8Array): void; digest(enc: string): string } };
   const hash = workerData.digest ? hashFactory("sha256") : null;
@@ -476,7 +514,7 @@ function traceWorkerMain(req: (id: string) => unknown, Encoder: typeof TraceEnco
       const [chunks, buffers] = take();
       // Give the buffers back for reuse.
       const back = [m.rec.buffer as ArrayBuffer, ...buffers];
-      if (typeof m.text !== "string") back.push(m.text.buffer as ArrayBuffer);
+      if (m.text.byteLength > 0) back.push(m.text.buffer as ArrayBuffer);
       parentPort.postMessage({ type: "ack", rec: m.rec, text: m.text, chunks }, back);
     } else if (m.type === "close") {
       encoder.finish();

@@ -30,13 +30,14 @@ export function planText(plan: RunPlan): string {
   return lines.join("\n") + "\n";
 }
 
-export function summaryText(summary: RunSummaryJson, outDir: string, cwd: string): string {
+/** `shownAs`: the scenario as the user named it. */
+export function summaryText(summary: RunSummaryJson, shownAs: string, outDir: string, cwd: string): string {
   const status = summary.success ? "success" : summary.interrupted ? "INTERRUPTED" : "FAILED";
   const m = summary.messages;
   const drops = Object.entries(m.dropped_by_reason).map(([reason, count]) => `${reason} ${n(count)}`).join(", ");
   const speed = summary.wall_sec > 0 ? ` (${n(Math.round(summary.duration_sec / summary.wall_sec))}x real time)` : "";
   const lines = [
-    `${summary.scenario}: ${status}`,
+    `${shownAs}: ${status}`,
     `  seed      ${summary.seed}; ${summary.duration_sec} s virtual in ${summary.wall_sec.toFixed(2)} s${speed}`,
     `  digest    ${summary.digest ?? "(not computed)"}`,
     `  events    ${n(summary.events)}`,

@@ -70,7 +70,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
     return ExitCode.ok;
   }
   if (options.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
-  else io.stdout(summaryText(result.summary, result.outDir ?? ".", process.cwd()));
+  else io.stdout(summaryText(result.summary, file, result.outDir ?? ".", process.cwd()));
   if (result.interrupted) return ExitCode.interrupted;
   return result.success ? ExitCode.ok : ExitCode.simulationFailed;
 }
