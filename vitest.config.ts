@@ -14,6 +14,8 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
     pool: "forks",
+    // In CI a JSON report too, from which .ci/run prints its closing "N passed, N failed" line.
+    reporters: process.env.CI ? ["default", ["json", { outputFile: ".vitest-report.json" }]] : ["default"],
     projects: [
       {
         extends: true,

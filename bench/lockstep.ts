@@ -6,6 +6,7 @@
 //   full       process launcher + protocol node + SDK nodes (examples/nodes/ts/ring.ts)
 //
 //   pnpm bench:lockstep [--seconds 60] [--nodes 8] [--quantum-us 10000] [--json]
+//                       [--only bare,protocol,sessions,full]   (e.g. to profile one variant)
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     nodes: { type: "string", default: "8" },
     "quantum-us": { type: "string", default: "10000" },
     json: { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -190,7 +192,14 @@ async function stopChildren(children: Child[]): Promise<void> {
   );
 }
 
-const results = [await bare(), await protocolOverBare(), await bare(true), await fullPath()];
+const VARIANTS: Record<string, () => Promise<Result>> = { bare: () => bare(), protocol: protocolOverBare, sessions: () => bare(true), full: fullPath };
+const chosen = values.only?.split(",") ?? Object.keys(VARIANTS);
+const results: Result[] = [];
+for (const v of chosen) {
+  const run = VARIANTS[v];
+  if (run === undefined) throw new Error(`--only: unknown variant ${v} (expected ${Object.keys(VARIANTS).join(", ")})`);
+  results.push(await run());
+}
 const base = results[0]!;
 const rows = results.map((r) => ({
   variant: r.name,

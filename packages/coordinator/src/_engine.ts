@@ -17,6 +17,7 @@ import type {
   NetworkModel,
   NodeContext,
   OutboundMessage,
+  PayloadJson,
   Rng,
   Route,
   SimNode,
@@ -87,6 +88,9 @@ const SLICE_YIELD = 1;
 const SLICE_DRAIN = 2;
 const SLICE_PACE = 3;
 const SLICE_STOP = 4;
+
+/** Values a payload template may have before its text is built here instead (bounds a trace record). */
+const MAX_TEMPLATE_VALUES = 64;
 
 /** Events per synchronous slice; between slices the loop yields (abort, I/O, progress). */
 const SLICE_EVENTS = 1 << 14;
@@ -160,6 +164,9 @@ class NodeSlot implements NodeContext, Rng, AleaState {
   /** One-entry cache of the last destination: nodes mostly talk to one peer. */
   lastTo: string | null = null;
   lastLink: LinkRecord | null = null;
+  /** One-entry cache of the last payload template (`parts` array -> template number). */
+  lastParts: readonly string[] | null = null;
+  lastTemplate = -1;
   // The node's stream `${seed}/${id}`, seeded on first use; `rng` is this object.
   s0 = 0.5;
   s1 = 0.5;
@@ -186,8 +193,8 @@ class NodeSlot implements NodeContext, Rng, AleaState {
   now(): TimeUs {
     return this.engine.nowUs;
   }
-  send(to: string, payload: unknown, sizeBytes: number): void {
-    this.engine.send(this, to, payload, sizeBytes);
+  send(to: string, payload: unknown, sizeBytes: number, json?: string | PayloadJson): void {
+    this.engine.send(this, to, payload, sizeBytes, json);
   }
   setTimer(delayUs: TimeUs, tag: number): void {
     this.engine.setTimer(this.index, delayUs, tag);
@@ -235,6 +242,9 @@ export class Engine {
 
   private readonly trace: TraceRecorder | null;
   private readonly reasonJson = new Map<string, string>();
+  /** Payload template numbers (in order of first use) by the identity of a `parts` array, and by its text. */
+  private readonly templates = new Map<readonly string[], number>();
+  private readonly templateByText = new Map<string, number>();
   private readonly droppedByReason = new Map<string, number>();
 
   private events = 0;
@@ -335,7 +345,7 @@ export class Engine {
   // -------------------------------------------------------------------------
   // Called by nodes through their context
 
-  send(from: NodeSlot, to: string, payload: unknown, sizeBytes: number): void {
+  send(from: NodeSlot, to: string, payload: unknown, sizeBytes: number, json?: string | PayloadJson): void {
     if (!(sizeBytes >= 0 && sizeBytes <= Number.MAX_SAFE_INTEGER && Math.floor(sizeBytes) === sizeBytes)) {
       throw new TypeError(`send to ${JSON.stringify(to)}: sizeBytes must be a non-negative integer, got ${String(sizeBytes)}`);
     }
@@ -346,7 +356,7 @@ export class Engine {
     if (from.lastTo !== to || link === null) {
       const toIdx = this.indexOf.get(to);
       if (toIdx === undefined) {
-        this.sendToNowhere(from, to, payload, sizeBytes, now);
+        this.sendToNowhere(from, to, payload, sizeBytes, now, json);
         return;
       }
       link = this.link(from.index, toIdx);
@@ -356,7 +366,12 @@ export class Engine {
     link.sent++;
     link.bytes += sizeBytes;
     const trace = this.trace;
-    if (trace !== null) trace.send(now, link.id, sizeBytes, link.tracePayload ? payloadJson(payload) : null);
+    if (trace !== null) {
+      if (!link.tracePayload || payload === undefined) trace.send(now, link.id, sizeBytes, null);
+      else if (json === undefined) trace.send(now, link.id, sizeBytes, payloadJson(payload));
+      else if (typeof json === "string") trace.send(now, link.id, sizeBytes, json);
+      else this.sendValues(trace, from, now, link.id, sizeBytes, json);
+    }
     let at: number;
     if (link.fast !== null) {
       at = link.fast.deliverAtUs(sizeBytes, now, link);
@@ -649,11 +664,48 @@ export class Engine {
     return link;
   }
 
-  private sendToNowhere(from: NodeSlot, to: string, payload: unknown, size: number, now: number): void {
+  /** The send line of a payload given as a template (`PayloadJson`). */
+  private sendValues(trace: TraceRecorder, from: NodeSlot, now: number, link: number, size: number, json: PayloadJson): void {
+    const { parts, values } = json;
+    if (parts.length !== values.length + 1) {
+      throw new TypeError(`send: payload template has ${parts.length} parts for ${values.length} values; it needs one part more than values`);
+    }
+    for (let k = 0; k < values.length; k++) {
+      if (typeof values[k] !== "number") throw new TypeError(`send: payload template value ${k} is ${typeof values[k]}, not a number`);
+    }
+    if (values.length > MAX_TEMPLATE_VALUES) {
+      trace.send(now, link, size, templateText(json));
+      return;
+    }
+    let tpl = from.lastTemplate;
+    if (from.lastParts !== parts) {
+      tpl = this.templates.get(parts) ?? this.newTemplate(trace, parts);
+      from.lastParts = parts;
+      from.lastTemplate = tpl;
+    }
+    trace.sendValues(now, link, size, tpl, values);
+  }
+
+  private newTemplate(trace: TraceRecorder, parts: readonly string[]): number {
+    for (const part of parts) if (typeof part !== "string") throw new TypeError(`send: payload template parts must be strings, got ${typeof part}`);
+    // Equal parts in different arrays (e.g. one per node) share one template.
+    const text = JSON.stringify(parts);
+    let tpl = this.templateByText.get(text);
+    if (tpl === undefined) {
+      tpl = this.templateByText.size;
+      this.templateByText.set(text, tpl);
+      trace.template(tpl, parts);
+    }
+    this.templates.set(parts, tpl);
+    return tpl;
+  }
+
+  private sendToNowhere(from: NodeSlot, to: string, payload: unknown, size: number, now: number, json: string | PayloadJson | undefined): void {
     const trace = this.trace;
     if (trace !== null) {
       const toJson = JSON.stringify(String(to));
-      trace.sendAstray(now, from.index, toJson, size, this.o.tracePayloads === "all" ? payloadJson(payload) : null);
+      const text = this.o.tracePayloads !== "all" || payload === undefined ? null : json === undefined ? payloadJson(payload) : typeof json === "string" ? json : templateText(json);
+      trace.sendAstray(now, from.index, toJson, size, text);
       trace.dropAstray(now, from.index, toJson, size, this.jsonReason("no-such-node"));
     }
     this.countDrop("no-such-node", from);
@@ -813,6 +865,14 @@ export class Engine {
 
 function byTime(a: PendingInbound, b: PendingInbound): number {
   return a.at - b.at;
+}
+
+/** The text of a payload template, built here (sends to no node; templates with very many values). */
+function templateText(json: PayloadJson): string {
+  const { parts, values } = json;
+  let text = parts[0]!;
+  for (let k = 0; k < values.length; k++) text += JSON.stringify(values[k]) + parts[k + 1]!;
+  return text;
 }
 
 function payloadJson(payload: unknown): string | null {

@@ -16,6 +16,8 @@
  *   NODE_EVENT    6, t, node, kind, rest            (kind: text span of the JSON kind; rest: span or -1)
  *   SEND_ASTRAY   8, t, from, to, size, payload     (to: text span of a JSON id that names no node)
  *   DROP_ASTRAY   9, t, from, to, size, reason
+ *   TEMPLATE      10, tpl, parts, span…              (declares payload template tpl: `parts` text spans; writes nothing)
+ *   SEND_VALUES   11, t, link, size, tpl, value…     (a send whose payload is template tpl filled with parts-1 numbers)
  * Nodes are indexes into `idsJson`; links are numbered by the engine. A text span
  * is `start * 2^24 + length` in bytes into the batch's `text`, which holds every
  * JSON string of the batch as UTF-8, back to back: one buffer crosses to the worker
@@ -31,7 +33,9 @@ export const REC_NODE_EVENT = 6;
 export const REC_LINK = 7;
 export const REC_SEND_ASTRAY = 8;
 export const REC_DROP_ASTRAY = 9;
-/** Doubles taken by the largest record. */
+export const REC_TEMPLATE = 10;
+export const REC_SEND_VALUES = 11;
+/** Doubles taken by the largest fixed-size record (TEMPLATE and SEND_VALUES are sized by their template). */
 export const REC_MAX_WORDS = 6;
 /** A text span is `start * SPAN + length`; the length of one JSON string stays below it. */
 export const SPAN = 2 ** 24;
@@ -61,6 +65,10 @@ export class TraceEncoder {
   private readonly sendHead: number[] = [];
   private readonly deliverHead: number[] = [];
   private readonly dropHead: number[] = [];
+  // Payload templates: first head number (one head per part), part count, longest line tail.
+  private readonly tplFirst: number[] = [];
+  private readonly tplParts: number[] = [];
+  private readonly tplRoom: number[] = [];
   private readonly littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   private text: Uint8Array = new Uint8Array(0);
   private readonly utf8Decoder = new TextDecoder();
@@ -113,6 +121,10 @@ export class TraceEncoder {
         i += 4;
         continue;
       }
+      if (kind === 10) {
+        i = this.declareTemplate(rec, i);
+        continue;
+      }
       if (this.pos + this.maxFixedLine > this.buf.length) this.room(this.maxFixedLine);
       const buf = this.buf;
       let p = this.pos;
@@ -148,6 +160,35 @@ export class TraceEncoder {
         const payload = rec[i + 4]!;
         if (payload >= 0) p = this.tagged(p, this.PAYLOAD, payload);
         i += 5;
+      } else if (kind === 11) {
+        const link = rec[i + 2]! | 0;
+        let head = this.sendHead[link]!;
+        if (head < 0) head = this.makeLinkHead(this.sendHead, link, ',"ev":"send","from":', ',"size":');
+        p = this.num(buf, this.head(p, head), rec[i + 3]!);
+        const tpl = rec[i + 4]! | 0;
+        const first = this.tplFirst[tpl];
+        if (first === undefined) throw new Error(`trace encoder: payload template ${tpl} used before it was declared`);
+        const n = this.tplParts[tpl]! - 1;
+        this.pos = p;
+        this.room(this.tplRoom[tpl]!);
+        const out = this.buf;
+        p = this.pos;
+        // ,"payload":
+        out[p] = 44;
+        out[p + 1] = 34;
+        out[p + 2] = 112;
+        out[p + 3] = 97;
+        out[p + 4] = 121;
+        out[p + 5] = 108;
+        out[p + 6] = 111;
+        out[p + 7] = 97;
+        out[p + 8] = 100;
+        out[p + 9] = 34;
+        out[p + 10] = 58;
+        p = this.head(p + 11, first);
+        const values = i + 5;
+        for (let k = 0; k < n; k++) p = this.head(this.num(out, p, rec[values + k]!), first + k + 1);
+        i = values + n;
       } else if (kind === 5) {
         const link = rec[i + 2]! | 0;
         let head = this.dropHead[link]!;
@@ -222,6 +263,27 @@ export class TraceEncoder {
     return this.utf8.encode(s);
   }
 
+  /** Reads a TEMPLATE record at `i`; returns the index after it. */
+  private declareTemplate(rec: Float64Array, i: number): number {
+    const tpl = rec[i + 1]! | 0;
+    const parts = rec[i + 2]! | 0;
+    if (tpl !== this.tplFirst.length) throw new Error(`trace encoder: payload template ${tpl} declared out of order`);
+    const first = this.headStart.length;
+    let bytes = 0;
+    for (let k = 0; k < parts; k++) {
+      const span = rec[i + 3 + k]!;
+      const start = Math.floor(span / 16777216);
+      const length = span % 16777216;
+      this.addHeadBytes(this.text.subarray(start, start + length));
+      bytes += length;
+    }
+    this.tplFirst.push(first);
+    this.tplParts.push(parts);
+    // The payload tag, the parts, up to 24 characters per number, 3 bytes of head scratch.
+    this.tplRoom.push(11 + bytes + 24 * (parts - 1) + 3);
+    return i + 3 + parts;
+  }
+
   private makeTimerHead(node: number): number {
     const head = this.addHead(`,"ev":"timer","node":${this.idsJson[node]!},"tag":`);
     this.timerHead[node] = head;
@@ -239,7 +301,10 @@ export class TraceEncoder {
 
   /** Stores a head in the arena (word-aligned) and returns its number. */
   private addHead(text: string): number {
-    const bytes = this.utf8.encode(text);
+    return this.addHeadBytes(this.utf8.encode(text));
+  }
+
+  private addHeadBytes(bytes: Uint8Array): number {
     const words = (bytes.length + 3) >> 2;
     if (this.arenaWords + words > this.arena.length) {
       const grown = new Uint32Array(Math.max(this.arena.length * 2, this.arenaWords + words));
@@ -299,22 +364,58 @@ export class TraceEncoder {
 
   /** A number exactly as JavaScript prints it (JSON's `null` for non-finite values), at `p`; returns the end. */
   private num(buf: Uint8Array, p: number, x: number): number {
-    if (x >= 0 && x < 2147483648 && (x | 0) === x) {
-      let v = x | 0;
-      let d = 1;
-      for (let y = v; y >= 10; y = (y / 10) | 0) d++;
-      const end = p + d;
-      let q = end;
-      do {
-        const r = (v / 10) | 0;
-        buf[--q] = 48 + v - r * 10;
-        v = r;
-      } while (v > 0);
-      return end;
+    if (x >= 0 && x < 2147483648 && (x | 0) === x) return this.uint(buf, p, x | 0);
+    // Readings rounded to 1-3 decimals, printed without String(): if k / 10^d is
+    // exactly x (IEEE division is correctly rounded), the decimal k / 10^d reads
+    // back as x, and no other decimal with at most d places does (doubles below
+    // 2e6 are far closer together than 0.001), so it is the shortest round-trip
+    // form, which is what JavaScript prints; the first d that fits has no
+    // trailing zero. k < 2e9 stays in int32.
+    const ax = x < 0 ? -x : x;
+    if (ax < 2e6) {
+      if (ax < 2147483648 && (ax | 0) === ax) {
+        buf[p] = 45; // -
+        return this.uint(buf, p + 1, ax | 0);
+      }
+      if (ax >= 0.001) {
+        let scale = 10;
+        for (let d = 1; d <= 3; d++) {
+          const k = Math.round(ax * scale);
+          if (k / scale === ax) {
+            if (x < 0) buf[p++] = 45;
+            const whole = (k / scale) | 0;
+            p = this.uint(buf, p, whole);
+            buf[p] = 46; // .
+            let frac = k - whole * scale;
+            const end = p + 1 + d;
+            for (let q = end - 1; q > p; q--) {
+              const r = (frac / 10) | 0;
+              buf[q] = 48 + frac - r * 10;
+              frac = r;
+            }
+            return end;
+          }
+          scale *= 10;
+        }
+      }
     }
     const s = Number.isFinite(x) ? String(x) : "null";
     for (let k = 0; k < s.length; k++) buf[p + k] = s.charCodeAt(k);
     return p + s.length;
+  }
+
+  /** A non-negative int32 in decimal at `p`; returns the end. */
+  private uint(buf: Uint8Array, p: number, v: number): number {
+    let d = 1;
+    for (let y = v; y >= 10; y = (y / 10) | 0) d++;
+    const end = p + d;
+    let q = end;
+    do {
+      const r = (v / 10) | 0;
+      buf[--q] = 48 + v - r * 10;
+      v = r;
+    } while (v > 0);
+    return end;
   }
 
   /** A string that is already JSON, UTF-8 encoded here. */

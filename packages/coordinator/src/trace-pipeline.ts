@@ -11,6 +11,8 @@ import {
   REC_NODE_EVENT,
   REC_SEND,
   REC_SEND_ASTRAY,
+  REC_SEND_VALUES,
+  REC_TEMPLATE,
   REC_TIMER,
   SPAN,
   TraceEncoder,
@@ -127,6 +129,34 @@ export class TraceRecorder {
     r[w + 3] = size;
     r[w + 4] = payloadJson === null ? -1 : this.str(payloadJson);
     this.words = w + 5;
+    this.lines++;
+  }
+
+  /** Declares payload template `tpl` (numbered 0, 1, 2… in order); writes no line. */
+  template(tpl: number, parts: readonly string[]): void {
+    if (this.words + 3 + parts.length > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_TEMPLATE;
+    r[w + 1] = tpl;
+    r[w + 2] = parts.length;
+    for (let k = 0; k < parts.length; k++) r[w + 3 + k] = this.str(parts[k]!);
+    this.words = w + 3 + parts.length;
+  }
+
+  /** A send whose payload is template `tpl` filled with `values` (as many as the template has holes). */
+  sendValues(t: number, link: number, size: number, tpl: number, values: ArrayLike<number>): void {
+    const n = values.length;
+    if (this.words + 5 + n > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    const r = this.rec;
+    const w = this.words;
+    r[w] = REC_SEND_VALUES;
+    r[w + 1] = t;
+    r[w + 2] = link;
+    r[w + 3] = size;
+    r[w + 4] = tpl;
+    for (let k = 0; k < n; k++) r[w + 5 + k] = values[k]!;
+    this.words = w + 5 + n;
     this.lines++;
   }
 

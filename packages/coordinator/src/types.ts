@@ -58,8 +58,13 @@ export interface NodeContext {
   readonly rng: Rng;
   /** Current virtual time. */
   now(): TimeUs;
-  /** Send now; the network model decides when (and whether) it arrives. */
-  send(to: string, payload: unknown, sizeBytes: number): void;
+  /**
+   * Send now; the network model decides when (and whether) it arrives. `json`
+   * (optional) is the payload's JSON text, ready-made, for the trace: it must be
+   * exactly `JSON.stringify(payload)`. Without it the coordinator serialises the
+   * payload when the trace carries it.
+   */
+  send(to: string, payload: unknown, sizeBytes: number, json?: string | PayloadJson): void;
   /** Call `timer(tag)` on this node `delayUs` from now (>= 0, integer). */
   setTimer(delayUs: TimeUs, tag: number): void;
   /** Append a node-specific event (e.g. an inference) to the trace. */
@@ -68,6 +73,20 @@ export interface NodeContext {
   count(counter: string, delta?: number): void;
   /** Record an end-to-end latency sample (µs) under a named series, e.g. "cloud", "decision". */
   latency(series: string, valueUs: TimeUs): void;
+}
+
+/**
+ * A payload's JSON text as a fixed template with numbers in between:
+ * `parts[0] + values[0] + parts[1] + … + values[n-1] + parts[n]`, each number
+ * written as `JSON.stringify` writes it. Lets a node that sends the same shape
+ * again and again hand over its numbers instead of a string (the trace formats
+ * them off the engine's thread). Reuse one `parts` array per shape: the
+ * coordinator registers a template by the identity of `parts`. `values` is read
+ * during `send` only, so one array may be refilled for every message.
+ */
+export interface PayloadJson {
+  readonly parts: readonly string[];
+  readonly values: ArrayLike<number>;
 }
 
 /** A node called synchronously by the coordinator at the exact virtual time of each event. */

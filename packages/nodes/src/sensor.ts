@@ -1,11 +1,79 @@
 import type { ResolvedSensorNode } from "@sim/config";
-import type { InProcessNode, Message, NodeContext, TimeUs } from "@sim/coordinator";
+import type { InProcessNode, Message, NodeContext, PayloadJson, TimeUs } from "@sim/coordinator";
 import { UnknownSensorKindError } from "./errors.js";
 import { SENSOR_KINDS, sensorKind, type SensorKindSpec } from "./sensor-kinds.js";
 import { msToUs, secToUs } from "./time.js";
 import type { SensorReading } from "./types.js";
 
 const SAMPLE = 0;
+
+/**
+ * The signal of one kind at one sensor: its spec's constants plus this sensor's
+ * offset and drift phase (drawn at start). Plain fields, read straight from the
+ * sample loop.
+ */
+class Channel {
+  readonly name: string;
+  readonly amplitude: number;
+  readonly noise: number;
+  readonly min: number;
+  readonly max: number;
+  /** Drift angle per µs of virtual time. */
+  readonly omega: number;
+  /** 10^decimals. */
+  readonly scale: number;
+  level = 0;
+  phase = 0;
+  constructor(
+    name: string,
+    readonly spec: SensorKindSpec,
+  ) {
+    this.name = name;
+    this.amplitude = spec.amplitude;
+    this.noise = spec.noise;
+    this.min = spec.min;
+    this.max = spec.max;
+    this.omega = (2 * Math.PI) / (spec.periodSec * 1_000_000);
+    this.scale = 10 ** spec.decimals;
+  }
+}
+
+/**
+ * The JSON text of a sensor's payload as a template (see `PayloadJson`): the
+ * numbers are seq, sampledAtUs and one reading per kind; one parts array per
+ * value of `anomaly`.
+ */
+interface ReadingTemplate {
+  readonly normal: readonly string[];
+  readonly anomalous: readonly string[];
+}
+
+function makeTemplate(names: readonly string[]): ReadingTemplate {
+  const kinds = names.map((name, i) => `${i === 0 ? "" : ","}${JSON.stringify(name)}:`);
+  const parts = (anomaly: boolean): readonly string[] => {
+    const tail = `},"anomaly":${anomaly}}`;
+    // No kinds: `readings` is `{}` and the last number is sampledAtUs.
+    const list = kinds.length === 0 ? ['{"seq":', `,"sampledAtUs":`, `,"readings":{${tail}`] : ['{"seq":', ',"sampledAtUs":', `,"readings":{${kinds[0]!}`, ...kinds.slice(1), tail];
+    return Object.freeze(list);
+  };
+  return Object.freeze({ normal: parts(false), anomalous: parts(true) });
+}
+
+/**
+ * Templates of the single-kind sensors, built once: every sensor measuring one kind
+ * hands the coordinator the same parts array, registered once per run. (Sensors
+ * with several kinds build their own; the coordinator matches equal texts.)
+ */
+const SINGLE_KIND_TEMPLATES: Readonly<Record<string, ReadingTemplate>> = Object.freeze(
+  Object.fromEntries(Object.keys(SENSOR_KINDS).map((name) => [name, makeTemplate([name])])),
+);
+
+function readingTemplate(names: readonly string[]): ReadingTemplate | null {
+  // A kind listed twice is one key in the readings object (the last value wins): no template.
+  if (new Set(names).size !== names.length) return null;
+  if (names.length === 1 && Object.hasOwn(SINGLE_KIND_TEMPLATES, names[0]!)) return SINGLE_KIND_TEMPLATES[names[0]!]!;
+  return makeTemplate(names);
+}
 
 /**
  * A sensor: samples every kind it measures at `start_ms`, then every `period_ms`,
@@ -23,13 +91,13 @@ export class SensorNode implements InProcessNode {
   private readonly untilUs: TimeUs;
   private readonly anomalyProbability: number;
   private readonly anomalyMagnitude: number;
-  private readonly names: string[];
-  private readonly specs: SensorKindSpec[];
-  /** Per kind: baseline plus this sensor's offset, and the drift's phase (drawn at start). */
-  private readonly level: Float64Array;
-  private readonly phase: Float64Array;
-  private readonly omega: Float64Array;
-  private readonly scale: Float64Array;
+  private readonly channels: Channel[];
+  /** The only channel when the sensor measures one kind (the common case), else null. */
+  private readonly single: Channel | null;
+  private readonly template: ReadingTemplate | null;
+  /** The template's numbers, refilled for every sample (the coordinator copies them at send). */
+  private readonly values: Float64Array;
+  private readonly json: { parts: readonly string[]; values: Float64Array } | null;
   private seq = 0;
 
   constructor(node: ResolvedSensorNode) {
@@ -41,30 +109,22 @@ export class SensorNode implements InProcessNode {
     this.untilUs = node.until_sec === null ? Number.POSITIVE_INFINITY : secToUs(node.until_sec);
     this.anomalyProbability = node.anomaly?.probability ?? 0;
     this.anomalyMagnitude = node.anomaly?.magnitude ?? 0;
-    this.names = [...node.sensors];
-    this.specs = this.names.map((name) => {
+    this.channels = node.sensors.map((name) => {
       const spec = sensorKind(name);
       if (spec === undefined) throw new UnknownSensorKindError(node.id, name, Object.keys(SENSOR_KINDS));
-      return spec;
+      return new Channel(name, spec);
     });
-    const n = this.specs.length;
-    this.level = new Float64Array(n);
-    this.phase = new Float64Array(n);
-    this.omega = new Float64Array(n);
-    this.scale = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const spec = this.specs[i]!;
-      // Drift angle per µs of virtual time.
-      this.omega[i] = (2 * Math.PI) / (spec.periodSec * 1_000_000);
-      this.scale[i] = 10 ** spec.decimals;
-    }
+    this.single = this.channels.length === 1 ? this.channels[0]! : null;
+    this.template = readingTemplate(node.sensors);
+    this.values = new Float64Array(2 + this.channels.length);
+    this.json = this.template === null ? null : { parts: this.template.normal, values: this.values };
   }
 
   start(ctx: NodeContext): void {
-    for (let i = 0; i < this.specs.length; i++) {
-      const spec = this.specs[i]!;
-      this.level[i] = spec.baseline + (2 * ctx.rng.next() - 1) * spec.spread;
-      this.phase[i] = 2 * Math.PI * ctx.rng.next();
+    const rng = ctx.rng;
+    for (const ch of this.channels) {
+      ch.level = ch.spec.baseline + (2 * rng.next() - 1) * ch.spec.spread;
+      ch.phase = 2 * Math.PI * rng.next();
     }
     if (this.startUs < this.untilUs) ctx.setTimer(Math.max(0, this.startUs - ctx.now()), SAMPLE);
   }
@@ -77,24 +137,42 @@ export class SensorNode implements InProcessNode {
     const now = ctx.now();
     const rng = ctx.rng;
     const anomaly = this.anomalyProbability > 0 && rng.next() < this.anomalyProbability;
+    const values = this.values;
+    values[0] = this.seq;
+    values[1] = now;
     const readings: Record<string, number> = {};
-    for (let i = 0; i < this.specs.length; i++) {
-      const spec = this.specs[i]!;
-      // Triangular noise: the sum of two uniforms, bounded by spec.noise.
-      let value =
-        this.level[i]! +
-        spec.amplitude * Math.sin(this.omega[i]! * now + this.phase[i]!) +
-        spec.noise * (rng.next() + rng.next() - 1);
-      if (anomaly) value += this.anomalyMagnitude;
-      value = Math.min(spec.max, Math.max(spec.min, value));
-      const scale = this.scale[i]!;
-      readings[this.names[i]!] = Math.round(value * scale) / scale;
+    const single = this.single;
+    if (single !== null) {
+      const value = this.sample(single, now, rng.next() + rng.next() - 1, anomaly);
+      readings[single.name] = value;
+      values[2] = value;
+    } else {
+      for (let i = 0; i < this.channels.length; i++) {
+        const ch = this.channels[i]!;
+        const value = this.sample(ch, now, rng.next() + rng.next() - 1, anomaly);
+        readings[ch.name] = value;
+        values[2 + i] = value;
+      }
     }
     const payload: SensorReading = { seq: this.seq, sampledAtUs: now, readings, anomaly };
-    ctx.send(this.target, payload, this.sizeBytes);
+    const json = this.json;
+    let text: PayloadJson | undefined;
+    if (json !== null) {
+      json.parts = anomaly ? this.template!.anomalous : this.template!.normal;
+      text = json;
+    }
+    ctx.send(this.target, payload, this.sizeBytes, text);
     if (anomaly) ctx.count("anomalies_injected");
     this.seq += 1;
     const next = this.startUs + this.seq * this.periodUs;
     if (next < this.untilUs) ctx.setTimer(next - now, SAMPLE);
+  }
+
+  /** One reading: level + drift + triangular noise (`u2`: the sum of two uniforms minus 1), clamped and rounded. */
+  private sample(ch: Channel, now: TimeUs, u2: number, anomaly: boolean): number {
+    let value = ch.level + ch.amplitude * Math.sin(ch.omega * now + ch.phase) + ch.noise * u2;
+    if (anomaly) value += this.anomalyMagnitude;
+    value = Math.min(ch.max, Math.max(ch.min, value));
+    return Math.round(value * ch.scale) / ch.scale;
   }
 }

@@ -1,6 +1,14 @@
 // A test-only discrete-event driver: calls start/receive/timer in (time, seq) order
 // with a NodeContext that records what nodes do. The real engine is @sim/coordinator.
-import type { InProcessNode, Message, NodeContext, Rng, TimeUs } from "@sim/coordinator";
+import type { InProcessNode, Message, NodeContext, PayloadJson, Rng, TimeUs } from "@sim/coordinator";
+
+/** The text of a payload template (`PayloadJson`), numbers as JSON.stringify writes them. */
+export function templateText(json: PayloadJson): string {
+  if (json.parts.length !== json.values.length + 1) throw new Error(`template with ${json.parts.length} parts for ${json.values.length} values`);
+  let text = json.parts[0]!;
+  for (let k = 0; k < json.values.length; k++) text += JSON.stringify(json.values[k]) + json.parts[k + 1]!;
+  return text;
+}
 
 /** mulberry32 seeded by a string hash: a small deterministic stream for tests. */
 export function testRng(key: string): Rng {
@@ -90,7 +98,12 @@ export class TestDriver {
       id,
       rng,
       now: () => this.nowUs,
-      send: (to, payload, sizeBytes) => {
+      send: (to, payload, sizeBytes, json) => {
+        // The ready-made JSON a node may pass must be exactly what the coordinator would write.
+        if (json !== undefined) {
+          const text = typeof json === "string" ? json : templateText(json);
+          if (text !== JSON.stringify(payload)) throw new Error(`${id} sent JSON ${text} for the payload ${JSON.stringify(payload)}`);
+        }
         this.sent.push({ atUs: this.nowUs, from: id, to, payload, sizeBytes });
         if (!this.nodes.has(to)) return;
         const msg: Message = { from: id, to, sentAtUs: this.nowUs, sizeBytes, payload };
