@@ -136,11 +136,12 @@ class LinkRecord implements Rng, AleaState {
   }
   /** The link's stream `${seed}/link/${from}->${to}`. */
   next(): number {
-    if (!this.seeded) {
-      aleaSeed(this, linkRngKey(this.seed, this.fromId, this.toId));
-      this.seeded = true;
-    }
+    if (!this.seeded) this.seedStream();
     return aleaNext(this);
+  }
+  private seedStream(): void {
+    aleaSeed(this, linkRngKey(this.seed, this.fromId, this.toId));
+    this.seeded = true;
   }
 }
 
@@ -184,11 +185,12 @@ class NodeSlot implements NodeContext, Rng, AleaState {
     return this;
   }
   next(): number {
-    if (!this.seeded) {
-      aleaSeed(this, nodeRngKey(this.engine.seed, this.id));
-      this.seeded = true;
-    }
+    if (!this.seeded) this.seedStream();
     return aleaNext(this);
+  }
+  private seedStream(): void {
+    aleaSeed(this, nodeRngKey(this.engine.seed, this.id));
+    this.seeded = true;
   }
   now(): TimeUs {
     return this.engine.nowUs;
@@ -346,9 +348,9 @@ export class Engine {
   // Called by nodes through their context
 
   send(from: NodeSlot, to: string, payload: unknown, sizeBytes: number, json?: string | PayloadJson): void {
-    if (!(sizeBytes >= 0 && sizeBytes <= Number.MAX_SAFE_INTEGER && Math.floor(sizeBytes) === sizeBytes)) {
-      throw new TypeError(`send to ${JSON.stringify(to)}: sizeBytes must be a non-negative integer, got ${String(sizeBytes)}`);
-    }
+    // Error texts are built in separate functions: they would make this hot function
+    // too big for V8 to inline the small calls it makes (e.g. random draws).
+    if (!(sizeBytes >= 0 && sizeBytes <= Number.MAX_SAFE_INTEGER && Math.floor(sizeBytes) === sizeBytes)) throw badSize(to, sizeBytes);
     const now = this.nowUs;
     this.sent++;
     from.sent++;
@@ -366,12 +368,7 @@ export class Engine {
     link.sent++;
     link.bytes += sizeBytes;
     const trace = this.trace;
-    if (trace !== null) {
-      if (!link.tracePayload || payload === undefined) trace.send(now, link.id, sizeBytes, null);
-      else if (json === undefined) trace.send(now, link.id, sizeBytes, payloadJson(payload));
-      else if (typeof json === "string") trace.send(now, link.id, sizeBytes, json);
-      else this.sendValues(trace, from, now, link.id, sizeBytes, json);
-    }
+    if (trace !== null) this.traceSend(trace, from, now, link, sizeBytes, payload, json);
     let at: number;
     if (link.fast !== null) {
       at = link.fast.deliverAtUs(sizeBytes, now, link);
@@ -388,9 +385,7 @@ export class Engine {
       }
       at = routed;
     }
-    if (!(at >= now && Math.floor(at) === at)) {
-      throw new NetworkModelError(`network model returned deliverAtUs=${String(at)} for ${link.fromId} -> ${link.toId} sent at ${now} µs; it must be an integer >= the send time`);
-    }
+    if (!(at >= now && Math.floor(at) === at)) throw badDelivery(link, at, now);
     if (at >= this.endUs) return; // would land after the end: in flight
     if (link.toExternal) {
       this.inbox[link.toIdx]!.push({ at, link, sent: now, size: sizeBytes, payload });
@@ -405,10 +400,8 @@ export class Engine {
   }
 
   setTimer(node: number, delayUs: TimeUs, tag: number): void {
-    if (!(delayUs >= 0 && delayUs <= Number.MAX_SAFE_INTEGER && Math.floor(delayUs) === delayUs)) {
-      throw new TypeError(`setTimer: delayUs must be a non-negative integer number of µs, got ${String(delayUs)}`);
-    }
-    if (typeof tag !== "number" || !Number.isFinite(tag)) throw new TypeError(`setTimer: tag must be a finite number, got ${String(tag)}`);
+    if (!(delayUs >= 0 && delayUs <= Number.MAX_SAFE_INTEGER && Math.floor(delayUs) === delayUs)) throw badTimer("delayUs must be a non-negative integer number of µs", delayUs);
+    if (typeof tag !== "number" || !Number.isFinite(tag)) throw badTimer("tag must be a finite number", tag);
     const at = this.nowUs + delayUs;
     if (at >= this.endUs) return;
     const slot = this.allocSlot();
@@ -664,6 +657,13 @@ export class Engine {
     return link;
   }
 
+  private traceSend(trace: TraceRecorder, from: NodeSlot, now: number, link: LinkRecord, size: number, payload: unknown, json: string | PayloadJson | undefined): void {
+    if (!link.tracePayload || payload === undefined) trace.send(now, link.id, size, null);
+    else if (json === undefined) trace.send(now, link.id, size, payloadJson(payload));
+    else if (typeof json === "string") trace.send(now, link.id, size, json);
+    else this.sendValues(trace, from, now, link.id, size, json);
+  }
+
   /** The send line of a payload given as a template (`PayloadJson`). */
   private sendValues(trace: TraceRecorder, from: NodeSlot, now: number, link: number, size: number, json: PayloadJson): void {
     const { parts, values } = json;
@@ -861,6 +861,18 @@ export class Engine {
           : { code: failure.error instanceof SimError ? failure.error.code : "SIM_INTERNAL_ERROR", message: failure.error.message, node: failure.node },
     };
   }
+}
+
+function badTimer(what: string, value: unknown): TypeError {
+  return new TypeError(`setTimer: ${what}, got ${String(value)}`);
+}
+
+function badSize(to: string, sizeBytes: number): TypeError {
+  return new TypeError(`send to ${JSON.stringify(to)}: sizeBytes must be a non-negative integer, got ${String(sizeBytes)}`);
+}
+
+function badDelivery(link: LinkRecord, at: number, now: number): NetworkModelError {
+  return new NetworkModelError(`network model returned deliverAtUs=${String(at)} for ${link.fromId} -> ${link.toId} sent at ${now} µs; it must be an integer >= the send time`);
 }
 
 function byTime(a: PendingInbound, b: PendingInbound): number {

@@ -143,7 +143,11 @@ export class SensorNode implements InProcessNode {
     const readings: Record<string, number> = {};
     const single = this.single;
     if (single !== null) {
-      const value = this.sample(single, now, rng.next() + rng.next() - 1, anomaly);
+      // sample() written out: a double returned from a call that is not inlined costs an allocation.
+      let value = single.level + single.amplitude * Math.sin(single.omega * now + single.phase) + single.noise * (rng.next() + rng.next() - 1);
+      if (anomaly) value += this.anomalyMagnitude;
+      value = Math.min(single.max, Math.max(single.min, value));
+      value = Math.round(value * single.scale) / single.scale;
       readings[single.name] = value;
       values[2] = value;
     } else {

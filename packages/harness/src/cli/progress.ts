@@ -10,7 +10,7 @@ export class ProgressBar {
     this.bar = new cliProgress.SingleBar(
       {
         stream,
-        format: " {bar} {percentage}% | {virtual}/{duration} s virtual | {events} events | {rtf}x real time | ETA {eta_formatted}",
+        format: " {bar} {percentage}% | {virtual}/{total_virtual} s virtual | {events} events | {rtf}x real time | ETA {eta_formatted}",
         barsize: 24,
         hideCursor: true,
         clearOnComplete: true,
@@ -23,7 +23,7 @@ export class ProgressBar {
   update(p: ProgressEvent): void {
     const payload = {
       virtual: (p.nowUs / 1e6).toFixed(1),
-      duration: this.durationSec,
+      total_virtual: this.durationSec,
       events: p.events.toLocaleString("en-US"),
       rtf: p.realtimeFactor >= 100 ? Math.round(p.realtimeFactor).toString() : p.realtimeFactor.toFixed(1),
     };
