@@ -4,16 +4,17 @@
 //   protocol   the coordinator-side protocol node over the same bare children
 //   sessions   bare children again, each in its own session like launched nodes
 //   full       process launcher + protocol node + SDK nodes (examples/nodes/ts/ring.ts)
+//   full-sessions  the same with each node in a session of its own (the launcher without perl)
 //
 //   pnpm bench:lockstep [--seconds 60] [--nodes 8] [--quantum-us 10000] [--json]
-//                       [--only bare,protocol,sessions,full]   (e.g. to profile one variant)
+//                       [--only bare,protocol,sessions,full,full-sessions]   (default: all)
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Coordinator, createNetworkModel, type ExternalNode, type InboundMessage, type OutboundMessage } from "../packages/coordinator/src/index.js";
-import { processLauncher, type StartedProcess } from "../packages/launcher-process/src/index.js";
+import { createProcessLauncher, processLauncher, type StartedProcess } from "../packages/launcher-process/src/index.js";
 import { createProtocolNode } from "../packages/protocol/src/index.js";
 import { launchContext, processNode } from "../packages/launcher-process/src/__fixtures__/context.js";
 
@@ -96,13 +97,19 @@ async function measure(name: string, nodes: ExternalNode[], pids: number[]): Pro
   };
 }
 
-async function fullPath(): Promise<Result> {
+/**
+ * `ownSessions`: the launcher as it was before it used perl's setpgrp, each node in a
+ * session of its own (setsid); obtained by hiding perl (an empty PATH for the launcher).
+ */
+async function fullPath(ownSessions = false): Promise<Result> {
   const ctx = launchContext({ timeouts: { startup_sec: 60, quantum_wall_sec: 30 } });
+  const launcher = ownSessions ? createProcessLauncher({ inheritedEnv: { PATH: "" } }) : processLauncher;
   const started = (await Promise.all(
-    ids.map((id, i) => processLauncher.launch(processNode(id, [process.execPath, "--import", "tsx", "ring.ts"], EXAMPLES_TS, { next: next(i) }), ctx)),
+    ids.map((id, i) => launcher.launch(processNode(id, [process.execPath, "--import", "tsx", "ring.ts"], EXAMPLES_TS, { next: next(i) }), ctx)),
   )) as StartedProcess[];
   try {
-    return await measure("full: launcher + protocol node + SDK", started.map((s) => s.external), started.map((s) => s.pid));
+    const name = ownSessions ? "full, nodes in own sessions (setsid)" : "full: launcher + protocol node + SDK";
+    return await measure(name, started.map((s) => s.external), started.map((s) => s.pid));
   } finally {
     await Promise.all(started.map((s) => s.stop()));
   }
@@ -192,7 +199,7 @@ async function stopChildren(children: Child[]): Promise<void> {
   );
 }
 
-const VARIANTS: Record<string, () => Promise<Result>> = { bare: () => bare(), protocol: protocolOverBare, sessions: () => bare(true), full: fullPath };
+const VARIANTS: Record<string, () => Promise<Result>> = { bare: () => bare(), protocol: protocolOverBare, sessions: () => bare(true), full: () => fullPath(), "full-sessions": () => fullPath(true) };
 const chosen = values.only?.split(",") ?? Object.keys(VARIANTS);
 const results: Result[] = [];
 for (const v of chosen) {

@@ -182,10 +182,13 @@ class NodeSlot implements NodeContext, Rng, AleaState {
     private readonly engine: Engine,
   ) {}
   get rng(): Rng {
+    // Seeded here, not in next(): V8 judges next() by its optimised code, and the
+    // seeding inlined there would keep it from being inlined into the node's code
+    // (then every draw returns a boxed double).
+    if (!this.seeded) this.seedStream();
     return this;
   }
   next(): number {
-    if (!this.seeded) this.seedStream();
     return aleaNext(this);
   }
   private seedStream(): void {

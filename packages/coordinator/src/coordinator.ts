@@ -117,6 +117,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       tracePayloads: payloads,
       traceThread: options.traceThread ?? "auto",
       groupOf,
+      // Wall time feeds only wall_sec, progress and pacing, never the trace.
       clock: options.clock ?? (() => performance.now()),
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       // A silent logger with a no-op destination: pino's default one would hook process exit.

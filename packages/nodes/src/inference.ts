@@ -68,6 +68,7 @@ async function loadRuntime(): Promise<{ Tensor: TensorClass; native: NativeBindi
  */
 export async function loadInference(ml: ResolvedMlInference, options: LoadInferenceOptions = {}): Promise<InferenceEngine> {
   const { Tensor, native } = await loadRuntime();
+  // Wall time of inference is reported by stats() only, never traced.
   const clock = options.clock ?? (() => performance.now());
   const path = ml.model_path;
   const invalid = (what: string, cause?: unknown): MlModelInvalidError =>
