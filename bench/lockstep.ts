@@ -1,20 +1,21 @@
 // Lockstep barrier throughput: N external nodes, each receiving one message and
-// sending one per quantum, driven by the real Coordinator. Four ways:
-//   bare       bare children on raw pipes (no SDK, least parsing): the floor
+// sending one per quantum. Five ways ("vs bare" is relative to `bare`):
+//   floor      a hand-written parent loop (no Coordinator) over bare children
+//   bare       the Coordinator over bare children on raw pipes (no SDK, least parsing)
 //   protocol   the coordinator-side protocol node over the same bare children
 //   sessions   bare children again, each in its own session like launched nodes
 //   full       process launcher + protocol node + SDK nodes (examples/nodes/ts/ring.ts)
-//   full-sessions  the same with each node in a session of its own (the launcher without perl)
 //
 //   pnpm bench:lockstep [--seconds 60] [--nodes 8] [--quantum-us 10000] [--json]
-//                       [--only bare,protocol,sessions,full,full-sessions]   (default: all)
+//                       [--digest on|off]   off: the Coordinator neither encodes nor hashes a trace
+//                       [--only floor,bare,protocol,sessions,full]   (default: all; e.g. to profile one)
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Coordinator, createNetworkModel, type ExternalNode, type InboundMessage, type OutboundMessage } from "../packages/coordinator/src/index.js";
-import { createProcessLauncher, processLauncher, type StartedProcess } from "../packages/launcher-process/src/index.js";
+import { processLauncher, type StartedProcess } from "../packages/launcher-process/src/index.js";
 import { createProtocolNode } from "../packages/protocol/src/index.js";
 import { launchContext, processNode } from "../packages/launcher-process/src/__fixtures__/context.js";
 
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     "quantum-us": { type: "string", default: "10000" },
     json: { type: "boolean", default: false },
     only: { type: "string" },
+    digest: { type: "string", default: "on" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -78,6 +80,7 @@ async function measure(name: string, nodes: ExternalNode[], pids: number[]): Pro
     seed: 1,
     durationUs: SECONDS * 1e6,
     timeQuantumUs: QUANTUM_US,
+    digest: values.digest !== "off",
     network: createNetworkModel({ type: "latency", default_latency_ms: QUANTUM_US / 1000, jitter_ms: 0, loss: 0, bandwidth_kbps: null, links: [] }),
   });
   const children0 = pids.reduce((a, p) => a + cpuMsOf(p), 0);
@@ -97,19 +100,13 @@ async function measure(name: string, nodes: ExternalNode[], pids: number[]): Pro
   };
 }
 
-/**
- * `ownSessions`: the launcher as it was before it used perl's setpgrp, each node in a
- * session of its own (setsid); obtained by hiding perl (an empty PATH for the launcher).
- */
-async function fullPath(ownSessions = false): Promise<Result> {
+async function fullPath(): Promise<Result> {
   const ctx = launchContext({ timeouts: { startup_sec: 60, quantum_wall_sec: 30 } });
-  const launcher = ownSessions ? createProcessLauncher({ inheritedEnv: { PATH: "" } }) : processLauncher;
   const started = (await Promise.all(
-    ids.map((id, i) => launcher.launch(processNode(id, [process.execPath, "--import", "tsx", "ring.ts"], EXAMPLES_TS, { next: next(i) }), ctx)),
+    ids.map((id, i) => processLauncher.launch(processNode(id, [process.execPath, "--import", "tsx", "ring.ts"], EXAMPLES_TS, { next: next(i) }), ctx)),
   )) as StartedProcess[];
   try {
-    const name = ownSessions ? "full, nodes in own sessions (setsid)" : "full: launcher + protocol node + SDK";
-    return await measure(name, started.map((s) => s.external), started.map((s) => s.pid));
+    return await measure("full: launcher + protocol node + SDK", started.map((s) => s.external), started.map((s) => s.pid));
   } finally {
     await Promise.all(started.map((s) => s.stop()));
   }
@@ -176,6 +173,72 @@ async function bare(detached = false): Promise<Result> {
   }
 }
 
+/**
+ * The floor: no Coordinator, no promises, no validation. A hand-written parent loop
+ * writes each bare child its delivery and `advance`, counts `done` lines in the
+ * children's 'data' handlers and starts the next barrier from the last one.
+ */
+async function floor(): Promise<Result> {
+  const children = ids.map((_, i) => spawnBare(i));
+  try {
+    const quanta = Math.round((SECONDS * 1e6) / QUANTUM_US);
+    const pending = ids.map(() => "");
+    let waiting = NODES;
+    let q = -1; // -1: waiting for ready
+    let messages = 0;
+    let children0 = 0;
+    let parent0 = process.cpuUsage();
+    let t0 = 0;
+    const result = new Promise<Result>((resolve) => {
+      const barrier = (): void => {
+        q++;
+        if (q === quanta) {
+          const ms = performance.now() - t0;
+          const parent = process.cpuUsage(parent0);
+          const childCpuMs = children.reduce((a, c) => a + cpuMsOf(c.pid!), 0) - children0;
+          resolve({ name: "floor: hand-written parent loop, bare children", quanta, ms, parentCpuMs: (parent.user + parent.system) / 1000, childCpuMs, messages });
+          return;
+        }
+        waiting = NODES;
+        const at = q * QUANTUM_US;
+        for (let i = 0; i < NODES; i++) {
+          const deliver = q > 0 ? `{"type":"deliver","at_us":${at},"from":"${ids[(i + NODES - 1) % NODES]}","payload":{"n":0},"size_bytes":32}\n` : "";
+          children[i]!.stdin.write(`${deliver}{"type":"advance","until_us":${at + QUANTUM_US}}\n`);
+        }
+      };
+      children.forEach((child, i) => {
+        child.stdout.setEncoding("utf8");
+        child.stdout.on("data", (chunk: string) => {
+          let text = pending[i] + chunk;
+          let nl;
+          let done = false;
+          while ((nl = text.indexOf("\n")) !== -1) {
+            const line = text.slice(0, nl);
+            text = text.slice(nl + 1);
+            if (line.startsWith('{"type":"send"')) {
+              JSON.parse(line);
+              messages++;
+            } else done = true; // ready or done
+          }
+          pending[i] = text;
+          if (done && --waiting === 0) {
+            if (q === -1) {
+              children0 = children.reduce((a, c) => a + cpuMsOf(c.pid!), 0);
+              parent0 = process.cpuUsage();
+              t0 = performance.now();
+            }
+            barrier();
+          }
+        });
+        child.stdin.write(`{"type":"init","protocol":1,"node_id":"${ids[i]}","seed":1,"time_quantum_us":${QUANTUM_US},"config":{}}\n`);
+      });
+    });
+    return await result;
+  } finally {
+    await stopChildren(children);
+  }
+}
+
 async function protocolOverBare(): Promise<Result> {
   const children = ids.map((_, i) => spawnBare(i));
   try {
@@ -199,7 +262,7 @@ async function stopChildren(children: Child[]): Promise<void> {
   );
 }
 
-const VARIANTS: Record<string, () => Promise<Result>> = { bare: () => bare(), protocol: protocolOverBare, sessions: () => bare(true), full: () => fullPath(), "full-sessions": () => fullPath(true) };
+const VARIANTS: Record<string, () => Promise<Result>> = { floor, bare: () => bare(), protocol: protocolOverBare, sessions: () => bare(true), full: fullPath };
 const chosen = values.only?.split(",") ?? Object.keys(VARIANTS);
 const results: Result[] = [];
 for (const v of chosen) {
@@ -207,7 +270,7 @@ for (const v of chosen) {
   if (run === undefined) throw new Error(`--only: unknown variant ${v} (expected ${Object.keys(VARIANTS).join(", ")})`);
   results.push(await run());
 }
-const base = results[0]!;
+const base = results.find((r) => r.name === "bare children on raw pipes") ?? results[0]!;
 const rows = results.map((r) => ({
   variant: r.name,
   "quanta/s": Math.round((r.quanta / r.ms) * 1000),

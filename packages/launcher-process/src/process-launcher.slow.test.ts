@@ -155,32 +155,6 @@ describe("failing nodes", () => {
 });
 
 describe("starting", () => {
-  /** Process group and session of `pid` (fields 5 and 6 of /proc/<pid>/stat). */
-  const groupAndSession = (pid: number): { pgid: number; sid: number } => {
-    const text = readFileSync(`/proc/${pid}/stat`, "latin1");
-    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { pgid: Number(f[2]), sid: Number(f[3]) };
-  };
-
-  it("starts a node in a process group of its own but in the harness's session when perl is on PATH, else in its own session", async () => {
-    const harness = groupAndSession(process.pid);
-    const withPerl = await launch(misbehaving("grouped", "ok"));
-    const withoutPerl = (await createProcessLauncher({ inheritedEnv: { PATH: tmpdir() } }).launch(
-      misbehaving("session", "ok"),
-      launchContext({ resources: track(new MemoryResources()) }),
-    )) as StartedProcess;
-    try {
-      await Promise.all([withPerl.external.start({ seed: 1, timeQuantumUs: 10_000 }), withoutPerl.external.start({ seed: 1, timeQuantumUs: 10_000 })]);
-      // perl exec'd the node in place: same pid, the node's own command line.
-      expect(readFileSync(`/proc/${withPerl.pid}/cmdline`, "utf8").split("\0").slice(0, 3)).toEqual([process.execPath, MISBEHAVE, "ok"]);
-      expect(groupAndSession(withPerl.pid)).toEqual({ pgid: withPerl.pid, sid: harness.sid });
-      expect(groupAndSession(withoutPerl.pid)).toEqual({ pgid: withoutPerl.pid, sid: withoutPerl.pid });
-    } finally {
-      await Promise.all([withPerl.stop(), withoutPerl.stop()]);
-    }
-    expect(withPerl.stopResult).toEqual({ signal: "none", gone: true });
-  });
-
   it("a command that does not exist is a ProcessStartError and registers nothing", async () => {
     const resources = track(new MemoryResources());
     const err = await launch(processNode("ghost", ["no-such-program-sim"], tmpdir()), launchContext({ resources })).catch((e: unknown) => e);

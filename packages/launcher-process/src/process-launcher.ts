@@ -110,16 +110,12 @@ async function launchProcess(
     logFile.on("error", (err) => logger.warn({ err }, "cannot write the node's log file"));
   }
 
-  const env = nodeEnvironment(inherited, node.env, ctx.runId, node.id);
-  // Its own process group, so that stop and the reaper can signal everything it started.
-  const group = await processGroupCommand(file, args, node.cwd, env.PATH, inherited.PATH);
-  const child = execa(group.file, group.args, {
+  const child = execa(file, args, {
     cwd: node.cwd,
-    env,
+    env: nodeEnvironment(inherited, node.env, ctx.runId, node.id),
     extendEnv: false,
-    detached: group.detached,
-    // execa would otherwise kill a non-detached child when the harness exits; stop() and the reaper do that.
-    cleanup: false,
+    // Its own process group, so that stop and the reaper can signal everything it started.
+    detached: true,
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
@@ -141,7 +137,7 @@ async function launchProcess(
       { cause },
     );
   }
-  // setpgid(0, 0) or setsid() in the child: its process group id is its pid.
+  // Detached: the child called setsid(), so its process group id is its pid.
   ctx.resources.addProcess({ node: node.id, pid, pgid: pid });
 
   let exit: NodeExit | null = null;
@@ -220,32 +216,6 @@ async function launchProcess(
     stop,
     [Symbol.asyncDispose]: stop,
   };
-}
-
-/**
- * perl code that puts itself into a new process group (without a new session), then
- * execs `$ARGV[0]` with argv `@ARGV[1..]`. exec keeps the pid, so the group id is the
- * node's pid, as with setsid().
- */
-const SETPGRP_EXEC = 'setpgrp(0, 0) or die "setpgrp: $!\\n"; my $file = shift; exec { $file } @ARGV or die "cannot run $file: $!\\n"';
-
-/**
- * How to start `file` in a process group of its own. Preferably through perl's
- * setpgrp(): Node can only give a child a new *session* (`detached`), and Linux
- * schedules every session as its own group (`sched_autogroup`), which measurably slows
- * the lockstep barrier when the machine is busy (docs/process-nodes.md). Without perl
- * on PATH, or if `file` cannot be resolved (then execa reports the error), `detached`.
- */
-async function processGroupCommand(
-  file: string,
-  args: string[],
-  cwd: string,
-  nodePath: string | undefined,
-  harnessPath: string | undefined,
-): Promise<{ file: string; args: string[]; detached: boolean }> {
-  const [resolved, perl] = await Promise.all([findExecutable(file, cwd, nodePath), findExecutable("perl", "/", harnessPath)]);
-  if (resolved === null || perl === null) return { file, args, detached: true };
-  return { file: perl, args: ["-e", SETPGRP_EXEC, "--", resolved, file, ...args], detached: false };
 }
 
 function delay(ms: number): Promise<void> {
