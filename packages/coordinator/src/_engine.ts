@@ -168,7 +168,7 @@ class NodeSlot implements NodeContext, Rng, AleaState {
   /** One-entry cache of the last payload template (`parts` array -> template number). */
   lastParts: readonly string[] | null = null;
   lastTemplate = -1;
-  // The node's stream `${seed}/${id}`, seeded on first use; `rng` is this object.
+  // The node's stream `${seed}/${id}`, seeded when `rng` is first read; `rng` is this object.
   s0 = 0.5;
   s1 = 0.5;
   s2 = 0.5;
@@ -458,9 +458,9 @@ export class Engine {
   private processSlice(limit: number): number {
     const queue = this.queue;
     const trace = this.trace;
-    const kinds = this.slotKind;
-    const nodesAt = this.slotNode;
     const slots = this.slots;
+    // The slot arrays are read through `this` on every event: a callback that
+    // schedules many events may replace them (growSlots).
     let budget = SLICE_EVENTS;
     for (;;) {
       const t = queue.peekTime();
@@ -471,11 +471,11 @@ export class Engine {
       if (t > this.allowedUs) return SLICE_PACE;
       const slot = queue.pop();
       this.nowUs = t;
-      const idx = nodesAt[slot]!;
+      const idx = this.slotNode[slot]!;
       const st = slots[idx]!;
       this.current = idx;
       this.events++;
-      if (kinds[slot] === KIND_DELIVER) {
+      if (this.slotKind[slot] === KIND_DELIVER) {
         const msg = this.slotMsg[slot]!;
         const link = this.slotLink[slot]!;
         this.slotMsg[slot] = null;

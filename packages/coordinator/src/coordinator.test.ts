@@ -7,6 +7,7 @@ import { node, sampler, sink } from "./__fixtures__/test-nodes.js";
 import { Coordinator, type CoordinatorOptions } from "./coordinator.js";
 import { CoordinatorOptionsError, NodeFailedError } from "./errors.js";
 import { LatencyNetwork } from "./latency-network.js";
+import { createRng } from "./rng.js";
 import { FileTraceSink, MemoryTraceSink, type TraceSink } from "./trace-sinks.js";
 import type { InProcessNode, SimNode } from "./types.js";
 
@@ -113,6 +114,66 @@ describe("Coordinator: discrete-event core", () => {
   it("a send with an undefined payload has no payload member", async () => {
     const a = node("a", { start: (ctx) => ctx.send("b", undefined, 1) });
     expect((await run({ nodes: [a, node("b")] })).lines[0]).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":1}');
+  });
+
+  it("a payload's ready-made JSON (a string or a template of numbers) gives the same trace as serialising the payload", async () => {
+    // Numbers of every form the trace encoder prints itself or hands to String().
+    const rng = createRng("test/payload-json");
+    const numbers = [0, -0, 1, -1, 7.5, -7.25, 0.001, -0.005, 21.37, 1013.25, 1999999.999, 2e6 + 0.5, 0.1 + 0.2, 1e-7, 1e21, 2 ** 31, -(2 ** 31) - 1, NaN, Infinity, -Infinity, 123456789.123];
+    for (let i = 0; i < 3000; i++) {
+      const u = rng.next() * 2000 - 1000;
+      const d = i % 5;
+      numbers.push(d === 4 ? u : Math.round(u * 10 ** d) / 10 ** d);
+    }
+    const plain = ['{"a":', ',"é✓":[', "]}"];
+    const many = Array.from({ length: 71 }, (_, k) => (k === 0 ? '{"v":[' : k === 70 ? "]}" : ","));
+    const sender = (withJson: boolean) =>
+      node("a", {
+        start: (ctx) => ctx.setTimer(0, 0),
+        timer: (_t, ctx) => {
+          for (let i = 0; i + 1 < numbers.length; i += 2) {
+            const [x, y] = [numbers[i]!, numbers[i + 1]!];
+            const payload = { a: x, "é✓": [y] };
+            // A fresh but equal parts array every other time: matched by text.
+            const parts = i % 4 === 0 ? plain : [...plain];
+            ctx.send("b", payload, 1, withJson ? { parts, values: [x, y] } : undefined);
+            ctx.send("b", payload, 1, withJson ? JSON.stringify(payload) : undefined);
+            ctx.send("nobody", payload, 1, withJson ? { parts, values: new Float64Array([x, y]) } : undefined);
+          }
+          const values = numbers.slice(0, 70);
+          ctx.send("b", { v: values }, 1, withJson ? { parts: many, values } : undefined);
+        },
+      });
+    for (const traceThread of [false, true]) {
+      const expected = await run({ nodes: [sender(false), node("b")], traceThread });
+      const got = await run({ nodes: [sender(true), node("b")], traceThread });
+      expect(got.summary.error).toBeNull();
+      expect(got.lines.length).toBe(expected.lines.length);
+      expect(got.lines).toEqual(expected.lines);
+      expect(got.summary.digest).toBe(expected.summary.digest);
+    }
+  });
+
+  it("a payload template with the wrong number of parts or a value that is not a number is a node failure", async () => {
+    const bad = (json: { parts: string[]; values: unknown[] }) => node("a", { start: (ctx) => ctx.send("b", { x: 1 }, 1, json as never) });
+    const parts = await run({ nodes: [bad({ parts: ['{"x":', "}"], values: [1, 2] }), node("b")] });
+    expect(parts.summary.error).toMatchObject({ code: "SIM_NODE_FAILED", node: "a" });
+    expect(parts.summary.error?.message).toMatch(/2 parts for 2 values/);
+    const value = await run({ nodes: [bad({ parts: ['{"x":', "}"], values: ["1"] }), node("b")] });
+    expect(value.summary.error?.message).toMatch(/value 0 is string/);
+  });
+
+  it("a callback that schedules thousands of events at once (the event pool grows mid-run) delivers every one", async () => {
+    let got = 0;
+    const a = node("a", {
+      start: (ctx) => ctx.setTimer(1, 0),
+      timer: (_t, ctx) => {
+        for (let i = 0; i < 5000; i++) ctx.send("b", i, 1);
+      },
+    });
+    const { summary } = await run({ nodes: [a, node("b", { receive: () => void got++ })] });
+    expect(summary.error).toBeNull();
+    expect(got).toBe(5000);
   });
 
   it("counts messages still in flight at the end", async () => {

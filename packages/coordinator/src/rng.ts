@@ -17,31 +17,47 @@ export interface AleaState {
   c: number;
 }
 
+/**
+ * Baagøe's Mash over `data`, continuing from state `n`; returns the new state (the
+ * hash value is `frac(n)`). A plain function over a number instead of seedrandom's
+ * closure: a mutated captured variable is a boxed double, one allocation per step.
+ */
+function mash(n: number, data: string): number {
+  for (let i = 0; i < data.length; i++) {
+    n += data.charCodeAt(i);
+    let h = 0.02519603282416938 * n;
+    n = h >>> 0;
+    h -= n;
+    h *= n;
+    n = h >>> 0;
+    h -= n;
+    n += h * 0x100000000;
+  }
+  return n;
+}
+
+function frac(n: number): number {
+  return (n >>> 0) * 2.3283064365386963e-10;
+}
+
 /** Seeds `st` from `key` exactly like seedrandom's alea. */
 export function aleaSeed(st: AleaState, key: string): void {
   let n = 0xefc8249d;
-  const mash = (data: string): number => {
-    for (let i = 0; i < data.length; i++) {
-      n += data.charCodeAt(i);
-      let h = 0.02519603282416938 * n;
-      n = h >>> 0;
-      h -= n;
-      h *= n;
-      n = h >>> 0;
-      h -= n;
-      n += h * 0x100000000;
-    }
-    return (n >>> 0) * 2.3283064365386963e-10;
-  };
   st.c = 1;
-  st.s0 = mash(" ");
-  st.s1 = mash(" ");
-  st.s2 = mash(" ");
-  st.s0 -= mash(key);
+  n = mash(n, " ");
+  st.s0 = frac(n);
+  n = mash(n, " ");
+  st.s1 = frac(n);
+  n = mash(n, " ");
+  st.s2 = frac(n);
+  n = mash(n, key);
+  st.s0 -= frac(n);
   if (st.s0 < 0) st.s0 += 1;
-  st.s1 -= mash(key);
+  n = mash(n, key);
+  st.s1 -= frac(n);
   if (st.s1 < 0) st.s1 += 1;
-  st.s2 -= mash(key);
+  n = mash(n, key);
+  st.s2 -= frac(n);
   if (st.s2 < 0) st.s2 += 1;
 }
 

@@ -1,8 +1,9 @@
 import type { ResolvedGatewayNode } from "@sim/config";
-import type { InProcessNode, Message, NodeContext, TimeUs } from "@sim/coordinator";
+import type { InProcessNode, Message, NodeContext, PayloadJson, TimeUs } from "@sim/coordinator";
 import { Detector, type Decision } from "./_detector.js";
 import { emptyReading, parseReading } from "./_payload.js";
 import { FifoServer } from "./_server.js";
+import { sensorKind } from "./sensor-kinds.js";
 import { msToUs } from "./time.js";
 import type { GatewayAggregate, InferenceEngine } from "./types.js";
 
@@ -16,6 +17,8 @@ interface KindSum {
 
 interface Job {
   forward: GatewayAggregate | null;
+  /** The aggregate's JSON for the trace, as a template (see `PayloadJson`), or undefined. */
+  json: PayloadJson | undefined;
   sizeBytes: number;
   decision: Decision | null;
 }
@@ -44,6 +47,9 @@ export class GatewayNode implements InProcessNode {
   private origin: string | null = null;
   private anomaly = false;
   private forwarded = 0;
+  /** Template parts of the aggregates' JSON, by origin, anomaly and kinds. */
+  private readonly templates = new Map<string, readonly string[]>();
+  private lastTemplate: { origin: string; anomaly: boolean; kinds: string[]; parts: readonly string[] } | null = null;
 
   /** `inference`: given when this gateway runs the model (edge placement). */
   constructor(node: ResolvedGatewayNode, inference: InferenceEngine | null = null) {
@@ -64,6 +70,7 @@ export class GatewayNode implements InProcessNode {
       return;
     }
     let forward: GatewayAggregate | null = null;
+    let json: PayloadJson | undefined;
     if (this.upstream !== null) {
       for (const kind in values) {
         const value = values[kind];
@@ -74,11 +81,14 @@ export class GatewayNode implements InProcessNode {
       else if (this.origin !== reading.origin) this.origin = this.id;
       if (reading.anomaly) this.anomaly = true;
       this.count += 1;
-      if (this.count === this.batch) forward = this.takeBatch();
+      if (this.count === this.batch) {
+        json = this.aggregateJson();
+        forward = this.takeBatch();
+      }
     }
     const decision = this.detector === null ? null : this.detector.observe(reading, ctx);
     const serviceUs = this.processingUs + (decision === null ? 0 : this.detector!.inferenceUs);
-    const job = forward === null && decision === null ? null : { forward, sizeBytes: msg.sizeBytes, decision };
+    const job = forward === null && decision === null ? null : { forward, json, sizeBytes: msg.sizeBytes, decision };
     if (this.server.submit(ctx, serviceUs, job, DONE)) this.complete(job!, ctx);
   }
 
@@ -102,6 +112,47 @@ export class GatewayNode implements InProcessNode {
       }
     }
     sums.push({ kind, sum: value, n: 1 });
+  }
+
+  /**
+   * The JSON of the aggregate takeBatch() is about to build, as a template filled
+   * with seq, sampledAtUs, count and the means; undefined when a kind is not one of
+   * the built-in kinds (a key like "1" or "__proto__" would not keep its place).
+   */
+  private aggregateJson(): PayloadJson | undefined {
+    const origin = this.origin ?? this.id;
+    let n = 0;
+    for (const s of this.sums) {
+      if (s.n === 0) continue;
+      if (sensorKind(s.kind) === undefined) return undefined;
+      n++;
+    }
+    // Sized once (growing by push allocated several times per aggregate).
+    const values = new Array<number>(3 + n);
+    const kinds = new Array<string>(n);
+    values[0] = this.forwarded;
+    values[1] = this.oldestUs;
+    values[2] = this.count;
+    let k = 0;
+    for (const s of this.sums) {
+      if (s.n === 0) continue;
+      kinds[k] = s.kind;
+      values[3 + k++] = s.sum / s.n;
+    }
+    // Usually the same shape as last time: compare before building a key.
+    const last = this.lastTemplate;
+    if (last !== null && last.origin === origin && last.anomaly === this.anomaly && sameList(last.kinds, kinds)) return { parts: last.parts, values };
+    const key = `${this.anomaly ? 1 : 0}${origin}\u0000${kinds.join("\u0000")}`;
+    let parts = this.templates.get(key);
+    if (parts === undefined) {
+      const members = kinds.map((kind, i) => `${i === 0 ? "" : ","}${JSON.stringify(kind)}:`);
+      const tail = `},"anomaly":${this.anomaly}}`;
+      const head = ['{"seq":', ',"sampledAtUs":', `,"origin":${JSON.stringify(origin)},"count":`];
+      parts = members.length === 0 ? [...head, `,"readings":{${tail}`] : [...head, `,"readings":{${members[0]!}`, ...members.slice(1), tail];
+      this.templates.set(key, parts);
+    }
+    this.lastTemplate = { origin, anomaly: this.anomaly, kinds, parts };
+    return { parts, values };
   }
 
   private takeBatch(): GatewayAggregate {
@@ -131,8 +182,14 @@ export class GatewayNode implements InProcessNode {
   private complete(job: Job, ctx: NodeContext): void {
     if (job.decision !== null) this.detector!.apply(job.decision, ctx);
     if (job.forward !== null) {
-      ctx.send(this.upstream!, job.forward, job.sizeBytes);
+      ctx.send(this.upstream!, job.forward, job.sizeBytes, job.json);
       ctx.count("forwarded");
     }
   }
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
