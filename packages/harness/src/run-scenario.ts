@@ -146,7 +146,6 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
 
   const stop = new RunStopper(options);
   let summary: RunSummary;
-  let cleanup: CleanupReport;
   let events: TraceEvent[] | undefined;
   let ml: MlSummary | null = null;
   try {
@@ -167,12 +166,12 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
     }
     if (sink instanceof TeeTraceSink) events = parseTraceLines(sink.text());
   } catch (error) {
-    cleanup = await launcher.shutdown();
+    await launcher.shutdown();
     stop.dispose();
     if (stop.reason !== null && !(error instanceof ScenarioInvalidError)) throw stop.error();
     throw error;
   }
-  cleanup = await launcher.shutdown();
+  const cleanup = await launcher.shutdown();
   stop.dispose();
 
   const interrupted = stop.interrupted;
@@ -239,7 +238,7 @@ function isResolved(input: ScenarioInput | ResolvedScenario): input is ResolvedS
 class RunStopper {
   reason: string | null = null;
   interrupted = false;
-  private timeoutSec: number | null;
+  private readonly timeoutSec: number | null;
   private readonly listeners: ((reason: string) => void)[] = [];
   private readonly cleanups: (() => void)[] = [];
   private rejectDuring: ((error: Error) => void) | null = null;
