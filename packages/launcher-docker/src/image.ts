@@ -77,6 +77,20 @@ export async function buildImage(
   }
   const failed = events.find((e) => e.error !== undefined || e.errorDetail !== undefined);
   if (failed !== undefined) {
-    throw new DockerBuildError(node.id, tag, failed.errorDetail?.message ?? failed.error ?? "unknown error", { output: tail });
+    const reason = failed.errorDetail?.message ?? failed.error ?? "unknown error";
+    throw new DockerBuildError(node.id, tag, reason + baseImageHint(tail, reason), { output: tail });
   }
+}
+
+/**
+ * When a build fails because its `FROM` image is neither on the engine nor pullable
+ * (there may be no registry at all), says so and how sim's own images are made.
+ */
+export function baseImageHint(output: readonly string[], reason: string): string {
+  // Only when the step that failed (the last one started) is the FROM.
+  const lastStep = [...output].reverse().find((line) => /^Step \d+\/\d+ : /.test(line.trim()));
+  const from = lastStep === undefined ? undefined : /^Step \d+\/\d+ : FROM\s+(\S+)/i.exec(lastStep.trim())?.[1];
+  if (from === undefined || !/registry|no such host|pull access denied|manifest unknown/i.test(reason)) return "";
+  const local = /^sim-test\/(busybox|node):/.exec(from)?.[1];
+  return `; the base image ${from} is not on this engine and could not be pulled — build it locally first${local ? ` (images/build.sh ${local})` : ""}`;
 }
