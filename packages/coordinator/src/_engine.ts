@@ -23,6 +23,7 @@ import type {
   SimNode,
   TimeUs,
 } from "./types.js";
+import { grown } from "./_typed-arrays.js";
 
 /** Which send lines carry the payload (see docs/engine.md). */
 export type TracePayloads = "external" | "all" | "none";
@@ -746,18 +747,10 @@ export class Engine {
 
   private growSlots(): void {
     const cap = this.slotKind.length * 2;
-    const kind = new Uint8Array(cap);
-    kind.set(this.slotKind);
-    this.slotKind = kind;
-    const node = new Int32Array(cap);
-    node.set(this.slotNode);
-    this.slotNode = node;
-    const tag = new Float64Array(cap);
-    tag.set(this.slotTag);
-    this.slotTag = tag;
-    const free = new Int32Array(cap);
-    free.set(this.freeSlots);
-    this.freeSlots = free;
+    this.slotKind = grown(this.slotKind, cap);
+    this.slotNode = grown(this.slotNode, cap);
+    this.slotTag = grown(this.slotTag, cap);
+    this.freeSlots = grown(this.freeSlots, cap);
     for (let i = this.slotMsg.length; i < cap; i++) {
       this.slotMsg.push(null);
       this.slotLink.push(null);

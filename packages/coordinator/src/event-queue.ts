@@ -1,3 +1,5 @@
+import { grown } from "./_typed-arrays.js";
+
 /**
  * The event queue: a binary min-heap ordered by `(timeUs, seq)`, where `seq` is a
  * global insertion counter, so events at the same time come out in insertion order.
@@ -95,14 +97,8 @@ export class EventQueue {
 
   private grow(): void {
     const cap = this.time.length * 2;
-    const time = new Float64Array(cap);
-    time.set(this.time);
-    this.time = time;
-    const seq = new Float64Array(cap);
-    seq.set(this.seq);
-    this.seq = seq;
-    const value = new Int32Array(cap);
-    value.set(this.value);
-    this.value = value;
+    this.time = grown(this.time, cap);
+    this.seq = grown(this.seq, cap);
+    this.value = grown(this.value, cap);
   }
 }
