@@ -2,6 +2,10 @@ export { SimError, ScenarioInvalidError, ScenarioUnreadableError } from "./error
 export { EXTERNAL_NODE_TYPES } from "./types.js";
 export { parseScenario, validateScenario, defineScenario } from "./validate.js";
 export { loadScenario } from "./load.js";
+export { parseOverride, parseKeyPath, parseOverrideValue, OverrideSyntaxError } from "./overrides.js";
+export type { Override } from "./overrides.js";
+export { parseSweep, validateSweep, loadSweep, sweepSchema, MAX_SWEEP_MEMBERS } from "./sweep.js";
+export type { SweepInput, SweepDefinition, SweepParameter, SweepOptions, SweepValidationResult } from "./sweep.js";
 export { checkScenarioFiles } from "./check-files.js";
 export { formatProblem } from "./format.js";
 export { locateProblems } from "./positions.js";

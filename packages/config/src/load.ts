@@ -3,7 +3,7 @@ import { ScenarioInvalidError, ScenarioUnreadableError } from "./errors.js";
 import { formatProblem } from "./format.js";
 import { SCENARIO_LIMITS } from "./limits.js";
 import type { Problem, ResolvedScenario } from "./types.js";
-import { parseScenario } from "./validate.js";
+import { parseScenario, type ValidateOptions } from "./validate.js";
 
 /** A scenario that loaded; `warnings` may be empty. */
 export interface LoadedScenario {
@@ -19,9 +19,9 @@ export interface LoadedScenario {
  *   missing, a directory, or not readable.
  * @throws ScenarioInvalidError (SIM_SCENARIO_INVALID) with every problem in `.problems`.
  */
-export async function loadScenario(path: string): Promise<LoadedScenario> {
+export async function loadScenario(path: string, options: Pick<ValidateOptions, "overrides"> = {}): Promise<LoadedScenario> {
   const text = await readScenarioText(path);
-  const result = typeof text === "string" ? parseScenario(text, { source: path }) : { ok: false as const, problems: [text] };
+  const result = typeof text === "string" ? parseScenario(text, { source: path, overrides: options.overrides }) : { ok: false as const, problems: [text] };
   if (!result.ok) throw invalid(path, result.problems);
   return { scenario: result.scenario, warnings: result.warnings };
 }

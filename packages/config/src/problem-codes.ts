@@ -37,6 +37,7 @@ export const PROBLEM_CODES = [
   "missing-one-of",
   "conflicting-keys",
   "schema",
+  "bad-override",
   // Meaning
   "too-many-nodes",
   "duplicate-id",

@@ -9,12 +9,16 @@ import { closestMatch } from "./suggest.js";
 
 // A memo of a pure function of the (frozen) schema, not state: compiling takes
 // tens of milliseconds, and every validation would otherwise pay for it.
-let compiled: ValidateFunction | undefined;
+const compiled = new Map<JsonSchema, ValidateFunction>();
 let keyOwners: Map<string, string[]> | undefined;
 
-function validator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false }).compile(scenarioSchema);
-  return compiled;
+function validator(schema: JsonSchema): ValidateFunction {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false }).compile(schema);
+    compiled.set(schema, validate);
+  }
+  return validate;
 }
 
 /**
@@ -22,8 +26,8 @@ function validator(): ValidateFunction {
  * problem. Returns the key paths that had errors, so that later checks can skip
  * what is already known to be wrong instead of reporting it again.
  */
-export function validateAgainstSchema(data: unknown, problems: ProblemCollector): PathSegment[][] {
-  const validate = validator();
+export function validateAgainstSchema(data: unknown, problems: ProblemCollector, schema: JsonSchema = scenarioSchema): PathSegment[][] {
+  const validate = validator(schema);
   if (validate(data)) return [];
   const errors = relevantErrors(validate.errors ?? []);
   const translated = errors.map((error) => translate(error, data));

@@ -2,6 +2,7 @@ import { basename, dirname, extname, isAbsolute, resolve } from "node:path";
 import { SCENARIO_DEFAULTS } from "./defaults.js";
 import { parseYaml } from "./parse-yaml.js";
 import { toPlainData } from "./plain-data.js";
+import { applyOverrides, attributeToOverrides, type Override } from "./overrides.js";
 import { NO_POSITIONS, attachSource } from "./positions.js";
 import type { SourceLocator } from "./positions.js";
 import { ProblemCollector } from "./problem.js";
@@ -21,6 +22,11 @@ export interface ValidateOptions {
    * or the current directory for a scenario built in code.
    */
   baseDir?: string;
+  /**
+   * Values replacing those of the data before it is validated (`--set`, a sweep's
+   * parameters); a problem they cause names them.
+   */
+  overrides?: readonly Override[];
 }
 
 /** Every problem at once: `ok` is false when at least one is an error. */
@@ -39,10 +45,13 @@ export function defineScenario(input: ScenarioInput): ScenarioInput {
  */
 export function validateScenario(data: unknown, options: ValidateOptions = {}): ValidationResult {
   const problems = new ProblemCollector(options.source ?? null, NO_POSITIONS);
-  return guarded(problems, () => {
-    const plain = toPlainData(data, problems);
-    return plain.ok ? check(plain.value, options, problems, NO_POSITIONS) : fail(problems);
-  });
+  return attributed(
+    options,
+    guarded(problems, () => {
+      const plain = toPlainData(data, problems);
+      return plain.ok ? check(plain.value, options, problems, NO_POSITIONS) : fail(problems);
+    }),
+  );
 }
 
 /**
@@ -52,7 +61,7 @@ export function validateScenario(data: unknown, options: ValidateOptions = {}): 
  */
 export function parseScenario(text: string, options: ValidateOptions = {}): ValidationResult {
   const problems = new ProblemCollector(options.source ?? null, NO_POSITIONS);
-  return guarded(problems, () => {
+  return attributed(options, guarded(problems, () => {
     if (typeof text !== "string") {
       problems.add({ code: "not-plain-data", path: [], message: "scenario text must be a string" });
       return fail(problems);
@@ -63,10 +72,12 @@ export function parseScenario(text: string, options: ValidateOptions = {}): Vali
     // YAML gives plain data already; this is a cheap second line of defence.
     const plain = toPlainData(parsed.data, problems);
     return plain.ok ? check(plain.value, options, problems, parsed.locator) : fail(problems);
-  });
+  }));
 }
 
-function check(data: unknown, options: ValidateOptions, problems: ProblemCollector, locator: SourceLocator): ValidationResult {
+function check(written: unknown, options: ValidateOptions, problems: ProblemCollector, locator: SourceLocator): ValidationResult {
+  const data = applyOverrides(written, options.overrides ?? [], problems);
+  if (problems.hasErrors()) return fail(problems);
   const badPaths = validateAgainstSchema(data, problems);
   const source = options.source ? resolve(options.source) : null;
   const baseDir = options.baseDir !== undefined ? resolve(options.baseDir) : source ? dirname(source) : process.cwd();
@@ -75,6 +86,15 @@ function check(data: unknown, options: ValidateOptions, problems: ProblemCollect
   if (!scenario || problems.hasErrors()) return fail(problems);
   attachSource(scenario, { file: problems.file, locator });
   return { ok: true, scenario, warnings: problems.result() };
+}
+
+/** Problems caused by an override say so. */
+function attributed(options: ValidateOptions, result: ValidationResult): ValidationResult {
+  const overrides = options.overrides ?? [];
+  if (overrides.length === 0) return result;
+  return result.ok
+    ? { ...result, warnings: attributeToOverrides(result.warnings, overrides) }
+    : { ok: false, problems: attributeToOverrides(result.problems, overrides) };
 }
 
 function fail(problems: ProblemCollector): ValidationResult {
