@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeCoordinatorMessage, decodeNodeMessage, encodeMessage } from "./codec.js";
 import { LineSplitter } from "./line-splitter.js";
-import type { CoordinatorMessage, NodeMessage } from "./messages.js";
+import { MAX_LINE_LENGTH, MAX_PAYLOAD_DEPTH, type CoordinatorMessage, type NodeMessage } from "./messages.js";
 
 const nodeMessages: NodeMessage[] = [
   { type: "ready", protocol: 1 },
@@ -84,6 +84,80 @@ describe("strict validation of node messages", () => {
     expect(decodeCoordinatorMessage(`{"type":"init","protocol":1,"node_id":"a","seed":1.5,"time_quantum_us":1,"config":{}}`)).toMatchObject({ ok: false });
     expect(decodeCoordinatorMessage(`{"type":"init","protocol":1,"node_id":"a","seed":1,"time_quantum_us":1,"config":[]}`)).toMatchObject({ ok: false, reason: '"config" must be an object' });
     expect(decodeCoordinatorMessage(`{"type":"ready","protocol":1}`)).toMatchObject({ ok: false });
+  });
+});
+
+/** A send whose payload is `depth` nested arrays (`[[...]]`), or objects. */
+function nestedSend(depth: number, open = "[", close = "]"): string {
+  return `{"type":"send","at_us":0,"to":"g","payload":${open.repeat(depth)}${close.repeat(depth)}}`;
+}
+
+describe("payload nesting", () => {
+  it("refuses the fuzzer's 400,000-level payload (800 KB, under the line limit) without recursing", () => {
+    const line = nestedSend(400_000);
+    expect(line.length).toBeLessThan(MAX_LINE_LENGTH);
+    const r = decodeNodeMessage(line);
+    expect(r).toEqual({ ok: false, kind: "payload-too-deep", reason: `arrays and objects nested more than ${MAX_PAYLOAD_DEPTH} levels deep (the limit for a payload)` });
+  });
+
+  it("accepts exactly MAX_PAYLOAD_DEPTH levels and refuses one more, for arrays and objects", () => {
+    expect(MAX_PAYLOAD_DEPTH).toBe(64);
+    const deepest = decodeNodeMessage(nestedSend(MAX_PAYLOAD_DEPTH));
+    expect(deepest.ok).toBe(true);
+    // What the harness does with an accepted payload must work.
+    if (deepest.ok && deepest.message.type === "send") expect(JSON.stringify(deepest.message.payload)).toHaveLength(2 * MAX_PAYLOAD_DEPTH);
+    expect(decodeNodeMessage(nestedSend(MAX_PAYLOAD_DEPTH + 1))).toMatchObject({ ok: false, kind: "payload-too-deep" });
+    const objects = (depth: number) => `{"type":"send","at_us":0,"to":"g","payload":${'{"a":'.repeat(depth - 1)}{}${"}".repeat(depth - 1)}}`;
+    expect(decodeNodeMessage(objects(MAX_PAYLOAD_DEPTH)).ok).toBe(true);
+    expect(decodeNodeMessage(objects(MAX_PAYLOAD_DEPTH + 1))).toMatchObject({ ok: false, kind: "payload-too-deep" });
+  });
+
+  it("does not count brackets inside strings, escaped quotes included", () => {
+    const text = JSON.stringify(`\\"${"[{".repeat(50_000)}`);
+    expect(decodeNodeMessage(`{"type":"send","at_us":0,"to":"g","payload":[${text},${text}]}`).ok).toBe(true);
+    expect(decodeNodeMessage(`{"type":"log","level":"info","msg":${text}}`).ok).toBe(true);
+  });
+
+  it("other failures are invalid-message", () => {
+    expect(decodeNodeMessage(`{"type":"send",`)).toMatchObject({ ok: false, kind: "invalid-message" });
+    expect(decodeNodeMessage(`{"type":"send","at_us":-1,"to":"g","payload":1}`)).toMatchObject({ ok: false, kind: "invalid-message" });
+  });
+
+  it("bounds what the coordinator sends the SDK the same way", () => {
+    const deliver = (depth: number) => `{"type":"deliver","at_us":1,"from":"a","payload":${"[".repeat(depth)}${"]".repeat(depth)},"size_bytes":1}`;
+    expect(decodeCoordinatorMessage(deliver(MAX_PAYLOAD_DEPTH)).ok).toBe(true);
+    expect(decodeCoordinatorMessage(deliver(400_000))).toMatchObject({ ok: false, kind: "payload-too-deep" });
+  });
+});
+
+describe("values quoted in reasons", () => {
+  // JSON.parse reads these as ±Infinity, which JSON.stringify prints as null.
+  const outOfRange: [string, string, string][] = [
+    ["now_us", `{"type":"done","now_us":1e400}`, `"now_us" must be a non-negative integer (microseconds), got 1e400 (a number out of range)`],
+    ["at_us", `{"type":"send","at_us":-1E+999,"to":"g","payload":{"at_us":1e3}}`, `got -1E+999 (a number out of range)`],
+    ["size_bytes", `{"type":"send","at_us":1,"to":"g","payload":1,"size_bytes":123456789e999}`, `got 123456789e999 (a number out of range)`],
+    ["protocol", `{"type":"ready","protocol":1e400}`, `"protocol" must be a positive integer (the major version), got 1e400 (a number out of range)`],
+  ];
+  it.each(outOfRange)("quotes an out-of-range %s as written, not as null", (_key, line, reason) => {
+    const r = decodeNodeMessage(line);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.reason).toContain(reason);
+      expect(r.reason).not.toContain("null");
+    }
+  });
+
+  it("does the same in coordinator messages", () => {
+    expect(decodeCoordinatorMessage(`{"type":"advance","until_us":1e400}`)).toMatchObject({ ok: false, reason: `"until_us" must be a non-negative integer (microseconds), got 1e400 (a number out of range)` });
+  });
+
+  it("shortens a huge value", () => {
+    const r = decodeNodeMessage(`{"type":"send","at_us":1,"to":${JSON.stringify(["x".repeat(100_000)])},"payload":1}`);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.reason).toMatch(/^"to" must be a non-empty string, got \["xxx/);
+      expect(r.reason.length).toBeLessThan(200);
+    }
   });
 });
 

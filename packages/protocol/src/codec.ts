@@ -8,13 +8,23 @@
  */
 import {
   LOG_LEVELS,
+  MAX_PAYLOAD_DEPTH,
   type CoordinatorMessage,
   type LogLevel,
   type NodeMessage,
 } from "./messages.js";
 
+/**
+ * Why a line was refused (the `ProtocolFailureKind` a node fails with):
+ * `payload-too-deep` when it nests arrays and objects deeper than `MAX_PAYLOAD_DEPTH`,
+ * else `invalid-message`.
+ */
+export type DecodeFailureKind = "invalid-message" | "payload-too-deep";
+
 /** Result of decoding one line: the message, or why it is not one. */
-export type DecodeResult<M> = { ok: true; message: M } | { ok: false; reason: string };
+export type DecodeResult<M> = { ok: true; message: M } | { ok: false; kind: DecodeFailureKind; reason: string };
+
+type Failure = { ok: false; kind: DecodeFailureKind; reason: string };
 
 /** One line of NDJSON (with its trailing newline). */
 export function encodeMessage(message: CoordinatorMessage | NodeMessage): string {
@@ -32,17 +42,82 @@ const NODE_KEYS: Record<NodeMessage["type"], ReadonlySet<string>> = {
 
 const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
 
-function parseObject(line: string): Json | string {
+// The message object is level 1, so its payload reaches MAX_PAYLOAD_DEPTH + 1.
+const MAX_LINE_DEPTH = MAX_PAYLOAD_DEPTH + 1;
+
+/**
+ * True when the JSON text nests arrays and objects deeper than MAX_LINE_DEPTH. Scans
+ * the text before JSON.parse builds anything: a 1 MiB line can hold 500,000 levels,
+ * and everything that walks a payload later recurses per level.
+ */
+function nestsTooDeep(line: string): boolean {
+  // Each level takes two characters: a valid line this short cannot be too deep
+  // (an invalid one is refused by JSON.parse, which does not recurse).
+  if (line.length <= 2 * MAX_LINE_DEPTH) return false;
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 34) {
+      // Skip a string: brackets inside it do not count.
+      for (i++; i < line.length; i++) {
+        const d = line.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 91 || c === 123) {
+      if (++depth > MAX_LINE_DEPTH) return true;
+    } else if (c === 93 || c === 125) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+function invalid(reason: string): Failure {
+  return { ok: false, kind: "invalid-message", reason };
+}
+
+/** The line as a JSON object, or why it is not one. */
+function parseObject(line: string): { ok: true; obj: Json } | Failure {
+  if (nestsTooDeep(line)) {
+    return { ok: false, kind: "payload-too-deep", reason: `arrays and objects nested more than ${MAX_PAYLOAD_DEPTH} levels deep (the limit for a payload)` };
+  }
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (err) {
-    return `not valid JSON (${(err as Error).message})`;
+    return invalid(`not valid JSON (${(err as Error).message})`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return "not a JSON object";
+    return invalid("not a JSON object");
   }
-  return value as Json;
+  return { ok: true, obj: value as Json };
+}
+
+/** At most this many characters of a received value are quoted in a reason. */
+const SHOWN_VALUE_CHARS = 80;
+
+/**
+ * A received value for a reason. JSON.parse reads a number too large for a double
+ * (`1e400`) as Infinity, which JSON.stringify would print as `null`: such a number is
+ * quoted as the node wrote it.
+ */
+function shown(value: unknown, key?: string, line?: string): string {
+  if (typeof value === "number" && !Number.isFinite(value)) {
+    const raw = key === undefined || line === undefined ? null : rawNumber(line, key);
+    return `${raw ?? String(value)} (a number out of range)`;
+  }
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= SHOWN_VALUE_CHARS ? text : `${text.slice(0, SHOWN_VALUE_CHARS)}…`;
+}
+
+/** The text of the first number written for `key` in `line` that JSON reads as ±Infinity. */
+function rawNumber(line: string, key: string): string | null {
+  for (const m of line.matchAll(new RegExp(`"${key}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)`, "g"))) {
+    const text = m[1]!;
+    if (!Number.isFinite(Number(text))) return text.length <= SHOWN_VALUE_CHARS ? text : `${text.slice(0, SHOWN_VALUE_CHARS)}…`;
+  }
+  return null;
 }
 
 function isTimeUs(v: unknown): v is number {
@@ -50,24 +125,24 @@ function isTimeUs(v: unknown): v is number {
 }
 
 /** Reason why `obj[key]` is not an integer number of microseconds, or null. */
-function checkTime(obj: Json, key: string): string | null {
+function checkTime(obj: Json, key: string, line: string): string | null {
   const v = obj[key];
   if (v === undefined) return `missing "${key}"`;
-  return isTimeUs(v) ? null : `"${key}" must be a non-negative integer (microseconds), got ${JSON.stringify(v)}`;
+  return isTimeUs(v) ? null : `"${key}" must be a non-negative integer (microseconds), got ${shown(v, key, line)}`;
 }
 
-function checkString(obj: Json, key: string): string | null {
+function checkString(obj: Json, key: string, line: string): string | null {
   const v = obj[key];
   if (v === undefined) return `missing "${key}"`;
-  return typeof v === "string" && v.length > 0 ? null : `"${key}" must be a non-empty string, got ${JSON.stringify(v)}`;
+  return typeof v === "string" && v.length > 0 ? null : `"${key}" must be a non-empty string, got ${shown(v, key, line)}`;
 }
 
-function checkVersion(obj: Json): string | null {
+function checkVersion(obj: Json, line: string): string | null {
   const v = obj.protocol;
   if (v === undefined) return `missing "protocol"`;
   return typeof v === "number" && Number.isSafeInteger(v) && v > 0
     ? null
-    : `"protocol" must be a positive integer (the major version), got ${JSON.stringify(v)}`;
+    : `"protocol" must be a positive integer (the major version), got ${shown(v, "protocol", line)}`;
 }
 
 const DONE_PREFIX = '{"type":"done","now_us":';
@@ -95,73 +170,75 @@ function fastTime(line: string, prefix: string): number {
 export function decodeNodeMessage(line: string): DecodeResult<NodeMessage> {
   const now = fastTime(line, DONE_PREFIX);
   if (now >= 0) return { ok: true, message: { type: "done", now_us: now } };
-  const obj = parseObject(line);
-  if (typeof obj === "string") return { ok: false, reason: obj };
+  const parsed = parseObject(line);
+  if (!parsed.ok) return parsed;
+  const obj = parsed.obj;
   const type = obj.type;
   if (typeof type !== "string" || !Object.hasOwn(NODE_KEYS, type)) {
-    return { ok: false, reason: `unknown message type ${JSON.stringify(type)} (expected ready, send, log or done)` };
+    return invalid(`unknown message type ${shown(type, "type", line)} (expected ready, send, log or done)`);
   }
   const allowed = NODE_KEYS[type as NodeMessage["type"]];
   for (const key in obj) {
-    if (!allowed.has(key)) return { ok: false, reason: `unknown key "${key}" in a "${type}" message` };
+    if (!allowed.has(key)) return invalid(`unknown key ${shown(key)} in a "${type}" message`);
   }
   let reason: string | null = null;
   switch (type) {
     case "ready":
-      reason = checkVersion(obj);
+      reason = checkVersion(obj, line);
       break;
     case "send":
-      reason = checkTime(obj, "at_us") ?? checkString(obj, "to");
+      reason = checkTime(obj, "at_us", line) ?? checkString(obj, "to", line);
       if (reason === null && !("payload" in obj)) reason = `missing "payload"`;
       if (reason === null && obj.size_bytes !== undefined && !isTimeUs(obj.size_bytes)) {
-        reason = `"size_bytes" must be a non-negative integer, got ${JSON.stringify(obj.size_bytes)}`;
+        reason = `"size_bytes" must be a non-negative integer, got ${shown(obj.size_bytes, "size_bytes", line)}`;
       }
       break;
     case "log":
       if (typeof obj.level !== "string" || !LEVELS.has(obj.level)) {
-        reason = `"level" must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(obj.level)}`;
+        reason = `"level" must be one of ${LOG_LEVELS.join(", ")}, got ${shown(obj.level, "level", line)}`;
       } else if (typeof obj.msg !== "string") {
-        reason = `"msg" must be a string, got ${JSON.stringify(obj.msg)}`;
+        reason = `"msg" must be a string, got ${shown(obj.msg, "msg", line)}`;
       }
       break;
     case "done":
-      reason = checkTime(obj, "now_us");
+      reason = checkTime(obj, "now_us", line);
       break;
   }
-  return reason === null ? { ok: true, message: obj as unknown as NodeMessage } : { ok: false, reason };
+  return reason === null ? { ok: true, message: obj as unknown as NodeMessage } : invalid(reason);
 }
 
 /** Decodes and validates one line written by the coordinator (unknown keys are ignored). */
 export function decodeCoordinatorMessage(line: string): DecodeResult<CoordinatorMessage> {
   const until = fastTime(line, ADVANCE_PREFIX);
   if (until >= 0) return { ok: true, message: { type: "advance", until_us: until } };
-  const obj = parseObject(line);
-  if (typeof obj === "string") return { ok: false, reason: obj };
+  const parsed = parseObject(line);
+  if (!parsed.ok) return parsed;
+  const obj = parsed.obj;
   let reason: string | null = null;
   switch (obj.type) {
     case "init":
       reason =
-        checkVersion(obj) ??
-        checkString(obj, "node_id") ??
+        checkVersion(obj, line) ??
+        checkString(obj, "node_id", line) ??
         (typeof obj.seed === "number" && Number.isSafeInteger(obj.seed) ? null : `"seed" must be an integer`) ??
-        checkTime(obj, "time_quantum_us") ??
+        checkTime(obj, "time_quantum_us", line) ??
         (typeof obj.config === "object" && obj.config !== null && !Array.isArray(obj.config)
           ? null
           : `"config" must be an object`);
       break;
     case "deliver":
-      reason = checkTime(obj, "at_us") ?? checkString(obj, "from") ?? checkTime(obj, "size_bytes");
+      reason = checkTime(obj, "at_us", line) ?? checkString(obj, "from", line) ?? checkTime(obj, "size_bytes", line);
       if (reason === null && !("payload" in obj)) reason = `missing "payload"`;
       break;
     case "advance":
-      reason = checkTime(obj, "until_us");
+      reason = checkTime(obj, "until_us", line);
       break;
     case "shutdown":
       break;
     default:
-      reason = `unknown message type ${JSON.stringify(obj.type)} (expected init, deliver, advance or shutdown)`;
+      reason = `unknown message type ${shown(obj.type, "type", line)} (expected init, deliver, advance or shutdown)`;
   }
-  return reason === null ? { ok: true, message: obj as unknown as CoordinatorMessage } : { ok: false, reason };
+  return reason === null ? { ok: true, message: obj as unknown as CoordinatorMessage } : invalid(reason);
 }
 
 /** True when `level` is a protocol log level. */

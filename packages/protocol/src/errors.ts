@@ -4,6 +4,7 @@ import { excerpt } from "./codec.js";
 /** What went wrong with an external node; stable, safe to match on. */
 export type ProtocolFailureKind =
   | "invalid-message"
+  | "payload-too-deep"
   | "line-too-long"
   | "unexpected-message"
   | "version-mismatch"

@@ -1,4 +1,4 @@
-export { PROTOCOL_VERSION, MAX_LINE_LENGTH, LOG_LEVELS } from "./messages.js";
+export { PROTOCOL_VERSION, MAX_LINE_LENGTH, MAX_PAYLOAD_DEPTH, LOG_LEVELS } from "./messages.js";
 export type {
   LogLevel,
   InitMessage,
@@ -13,7 +13,7 @@ export type {
   NodeMessage,
 } from "./messages.js";
 export { encodeMessage, decodeNodeMessage, decodeCoordinatorMessage } from "./codec.js";
-export type { DecodeResult } from "./codec.js";
+export type { DecodeResult, DecodeFailureKind } from "./codec.js";
 export { LineSplitter } from "./line-splitter.js";
 export { ProtocolError } from "./errors.js";
 export type { ProtocolFailureKind } from "./errors.js";

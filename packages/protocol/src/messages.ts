@@ -14,6 +14,15 @@ export const PROTOCOL_VERSION = 1;
  */
 export const MAX_LINE_LENGTH = 1024 * 1024;
 
+/**
+ * Deepest nesting of arrays and objects in a payload (the message object itself is
+ * not counted). Everything that handles a payload later (JSON.stringify for its size
+ * and the trace, structuredClone, other languages' JSON libraries) recurses per
+ * level: a 1 MiB line can hold 500,000 levels, which overflows the stack. 64 is the
+ * nesting limit of scenario files too, and far more than a real reading needs.
+ */
+export const MAX_PAYLOAD_DEPTH = 64;
+
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

@@ -200,6 +200,21 @@ describe("createProtocolNode", () => {
     expect(s.node.failure).toBe(err);
   });
 
+  it("fails a node whose payload is nested 400,000 levels deep, naming it, instead of overflowing the stack", async () => {
+    const s = await started();
+    const p = s.node.advance(10_000, []);
+    const depth = 400_000;
+    const line = `{"type":"send","at_us":5,"to":"g","payload":${"[".repeat(depth)}${"]".repeat(depth)}}`;
+    // In pieces, as a pipe delivers 800 KB.
+    for (let i = 0; i < line.length; i += 64 * 1024) s.stdout.write(line.slice(i, i + 64 * 1024));
+    s.stdout.write("\n");
+    const err = await failure(p);
+    expect(err.kind).toBe("payload-too-deep");
+    expect(err.message).toContain("nested more than 64 levels deep (the limit for a payload)");
+    expect(err.line!.length).toBeLessThan(300);
+    await expect(s.node.advance(20_000, [])).rejects.toBe(err);
+  });
+
   it("shutdown sends shutdown and ends stdin; an exit afterwards is not a failure", async () => {
     const s = await started({ withExit: true });
     await s.node.shutdown();

@@ -218,7 +218,11 @@ class StreamProtocolNode implements ProtocolNode {
     this.lastLine = line;
     const decoded = decodeNodeMessage(line);
     if (!decoded.ok) {
-      this.fail("invalid-message", `wrote a line that is not a valid protocol message: ${decoded.reason}`, line);
+      if (decoded.kind === "payload-too-deep") {
+        this.fail(decoded.kind, `wrote a line with ${decoded.reason}`, line, undefined, "Send a flatter payload (e.g. a list of records instead of nested ones).");
+      } else {
+        this.fail(decoded.kind, `wrote a line that is not a valid protocol message: ${decoded.reason}`, line);
+      }
       return;
     }
     this.handle(decoded.message, line);
