@@ -98,3 +98,11 @@ export async function removeNetwork(host: string | null, id: string): Promise<"r
   if (res.status === 404) return "gone";
   throw new DockerApiError(host ?? DEFAULT_DOCKER_SOCKET, `removing network ${id} failed (${res.status}): ${res.body.slice(0, 200)}`, res.status);
 }
+
+/** The id (`sha256:…`) of a local image, or null when the engine does not have it. */
+export async function imageId(host: string | null, image: string): Promise<string | null> {
+  const res = await call(host, "GET", `/images/${encodeURIComponent(image)}/json`);
+  if (res.status === 404) return null;
+  if (res.status !== 200) throw new DockerApiError(host ?? DEFAULT_DOCKER_SOCKET, `inspecting image ${image} failed (${res.status}): ${res.body.slice(0, 200)}`, res.status);
+  return (JSON.parse(res.body) as { Id: string }).Id;
+}
