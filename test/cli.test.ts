@@ -116,6 +116,36 @@ describe("sim run", () => {
     expect(existsSync(join(dir, "out"))).toBe(false);
   });
 
+  test("--set changes the run like an edited file would, and the resolved scenario shows it", async () => {
+    const [plain, set, edited] = [tempDir("set-a"), tempDir("set-b"), tempDir("set-c")];
+    const state = tempDir("state");
+    const quickstart = join(scenariosDir, "quickstart.yaml");
+    const copy = join(tempDir("set-edit"), "quickstart.yaml");
+    writeFileSync(copy, readFileSync(quickstart, "utf8").replace("batch: 4 ", "batch: 1 ").replace("default_latency_ms: 10", "default_latency_ms: 20"));
+    expect((await runSimInProcess(["run", quickstart, "--out", plain], { stateDir: state })).code).toBe(0);
+    const args = ["--set", "nodes.gw.batch=1", "--set", "network.default_latency_ms=20"];
+    expect((await runSimInProcess(["run", quickstart, ...args, "--out", set], { stateDir: state })).code).toBe(0);
+    expect((await runSimInProcess(["run", copy, "--out", edited], { stateDir: state })).code).toBe(0);
+    expect(digestOf(set)).not.toBe(digestOf(plain));
+    expect(digestOf(set)).toBe(digestOf(edited));
+    expect(readFileSync(join(set, "scenario.resolved.yaml"), "utf8")).toMatch(/batch: 1\n/);
+  });
+
+  test("a bad --set exits 2 naming the argument and the file position it targets, and starts nothing", async () => {
+    const dir = tempDir("set-bad");
+    const quickstart = join(scenariosDir, "quickstart.yaml");
+    const badValue = await runSimInProcess(["run", quickstart, "--set", "nodes.gw.batch=many", "--out", join(dir, "a")], { stateDir: tempDir("state") });
+    expect(badValue.code).toBe(2);
+    expect(badValue.stderr).toMatch(/quickstart\.yaml:\d+:\d+: error: --set nodes\.gw\.batch=many: nodes\.gw\.batch must be an integer/);
+    const badKey = await runSimInProcess(["run", quickstart, "--set", "nodes.gws.batch=2", "--out", join(dir, "b")], { stateDir: tempDir("state") });
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain('--set nodes.gws.batch=2: nodes.gws is not in the scenario (did you mean "nodes.gw"?)');
+    const noValue = await runSimInProcess(["run", quickstart, "--set", "seed", "--out", join(dir, "c")], { stateDir: tempDir("state") });
+    expect(noValue.code).toBe(2);
+    expect(noValue.stderr).toContain("--set seed: expected key.path=value");
+    expect(existsSync(join(dir, "a")) || existsSync(join(dir, "b")) || existsSync(join(dir, "c"))).toBe(false);
+  });
+
   test("a bad --seed is a usage error with exit 2", async () => {
     const result = await runSimInProcess(["run", minimal, "--seed", "-3"], { stateDir: tempDir("state") });
     expect(result.code).toBe(2);

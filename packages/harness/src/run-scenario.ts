@@ -2,8 +2,10 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import {
   loadScenario,
+  parseKeyPath,
   ScenarioInvalidError,
   validateScenario,
+  type Override,
   type Problem,
   type ResolvedScenario,
   type ScenarioInput,
@@ -39,6 +41,19 @@ import { firstDifferingLine, parseTraceLines, TeeTraceSink, type TraceEvent } fr
 export interface RunOptions {
   /** Overrides the scenario's seed. */
   seed?: number;
+  /**
+   * Values replacing the scenario's, by key path (`{"network.links[0].loss": 0.01}`),
+   * or overrides as parsed from `--set`. Checked like the file: a problem names them.
+   */
+  set?: Record<string, unknown> | readonly Override[];
+  /**
+   * Folder relative paths of a scenario built in code are resolved against
+   * (default: the current directory). A scenario file's paths are always relative
+   * to its own folder.
+   */
+  baseDir?: string;
+  /** Write trace.jsonl (default: the scenario's `output.trace`); the digest is computed either way. */
+  keepTrace?: boolean;
   /** Output folder; default: the scenario's `output.dir`, else `runs/<scenario>-<seed>-<time>` under `cwd`. */
   outDir?: string;
   /** Validate and return the plan; start nothing, write nothing. */
@@ -108,7 +123,7 @@ export interface RunResult {
  * resolves with `success: false`; the summary says why. Never calls process.exit.
  */
 export async function runScenario(scenarioOrPath: string | ScenarioInput | ResolvedScenario, options: RunOptions = {}): Promise<RunResult> {
-  const { scenario, warnings } = await resolveInput(scenarioOrPath, options.seed);
+  const { scenario, warnings } = await resolveInput(scenarioOrPath, options);
   if (!options.checkDeterminism || options.dryRun) return runOnce(scenario, warnings, options);
 
   const first = await runOnce(scenario, warnings, options);
@@ -151,7 +166,7 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
   try {
     stop.throwIfStopped();
     const launched = await stop.during(launcher.launch());
-    const fileSink: TraceSink = scenario.output.trace ? new FileTraceSink(join(outDir, OUTPUT_FILES.trace)) : new NullTraceSink();
+    const fileSink: TraceSink = (options.keepTrace ?? scenario.output.trace) ? new FileTraceSink(join(outDir, OUTPUT_FILES.trace)) : new NullTraceSink();
     const sink = options.collectEvents ? new TeeTraceSink(fileSink) : fileSink;
     // Payloads of every message go into the trace: the readings are the experiment's
     // data, and without them two seeds could give the same trace.
@@ -207,24 +222,38 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
   };
 }
 
-async function resolveInput(input: string | ScenarioInput | ResolvedScenario, seed: number | undefined): Promise<{ scenario: ResolvedScenario; warnings: Problem[] }> {
+async function resolveInput(input: string | ScenarioInput | ResolvedScenario, options: RunOptions): Promise<{ scenario: ResolvedScenario; warnings: Problem[] }> {
+  const { seed } = options;
+  const overrides = overridesOf(options.set);
   let loaded: { scenario: ResolvedScenario; warnings: Problem[] };
   if (typeof input === "string") {
-    loaded = await loadScenario(input);
+    loaded = await loadScenario(input, { overrides });
   } else if (isResolved(input)) {
+    if (overrides.length > 0) throw new ScenarioInvalidError([problem("bad-override", [], "`set` applies to scenario files and data, not to an already resolved scenario")]);
     loaded = { scenario: input, warnings: [] };
   } else {
-    const result = validateScenario(input);
+    const result = validateScenario(input, { overrides, ...(options.baseDir !== undefined ? { baseDir: options.baseDir } : {}) });
     if (!result.ok) throw new ScenarioInvalidError(result.problems);
     loaded = { scenario: result.scenario, warnings: result.warnings };
   }
   if (seed === undefined) return loaded;
   if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new ScenarioInvalidError([
-      { severity: "error", code: "seed-out-of-range", file: null, line: null, column: null, path: ["seed"], message: `--seed must be a non-negative integer, got ${seed}` },
-    ]);
+    throw new ScenarioInvalidError([problem("seed-out-of-range", ["seed"], `--seed must be a non-negative integer, got ${seed}`)]);
   }
   return { ...loaded, scenario: { ...loaded.scenario, seed } };
+}
+
+function overridesOf(set: RunOptions["set"]): Override[] {
+  if (set === undefined) return [];
+  if (Array.isArray(set)) return [...(set as readonly Override[])];
+  return Object.entries(set as Record<string, unknown>).map(([key, value]) => {
+    const origin = `set[${JSON.stringify(key)}]`;
+    return { path: parseKeyPath(key, origin), value, origin };
+  });
+}
+
+function problem(code: string, path: (string | number)[], message: string): Problem {
+  return { severity: "error", code, file: null, line: null, column: null, path, message };
 }
 
 function isResolved(input: ScenarioInput | ResolvedScenario): input is ResolvedScenario {

@@ -6,6 +6,7 @@ import { validateCommand } from "./commands/validate.js";
 import { schemaCommand } from "./commands/schema.js";
 import { runCommand, type RunCommandOptions } from "./commands/run.js";
 import { cleanCommand } from "./commands/clean.js";
+import { sweepCommand, type SweepCommandOptions } from "./commands/sweep.js";
 import { SIM_VERSION } from "../version.js";
 
 /**
@@ -30,6 +31,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description("run a scenario: validate, launch every node, simulate, write the outputs, clean up")
     .argument("<scenario>", "scenario file (.yaml)")
     .option("--seed <n>", "override the scenario's seed", parseSeed)
+    .option("--set <key=value>", "replace a value of the scenario, e.g. network.default_latency_ms=20 (repeatable)", collect, [])
     .option("--dry-run", "validate and print the plan; start nothing")
     .option("--verbose", "debug logs on stderr")
     .option("--out <dir>", "output folder (default: runs/<scenario>-<seed>-<time>)")
@@ -39,6 +41,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--check-determinism", "run twice and fail on the first differing trace line")
     .action(async (file: string, options: RunCommandOptions) => {
       setExit(await runCommand(file, options, io));
+    });
+
+  program
+    .command("sweep")
+    .description("run a scenario over a grid of parameters and seeds; resumable (see docs/sweeps.md)")
+    .argument("<file>", "sweep file (.yaml with `scenario:`), or a scenario file with --param/--replicates")
+    .option("--param <key=values>", "sweep a scenario value, e.g. network.default_latency_ms=5,10,20 (repeatable)", collect, [])
+    .option("--replicates <n>", "runs per point, each with its own seed", parsePositiveInteger)
+    .option("--seed <n>", "base seed: replicate r runs with seed + r (default: the scenario's seed)", parseSeed)
+    .option("--metric <path>", "a summary.json figure to tabulate, e.g. latency_ms.cloud.p95 (repeatable)", collect, [])
+    .option("--out <dir>", "the result store (default: runs/<sweep name>); running again resumes")
+    .option("--executor <name>", "local or slurm", parseExecutor, "local")
+    .option("--jobs <n>", "members at once on the local executor (default: the number of cores)", parsePositiveInteger)
+    .option("--fail-fast", "start nothing new after the first failed member")
+    .option("--keep-traces", "keep every member's trace.jsonl (default: only its digest)")
+    .option("--verify <k>", "re-run k finished members (chosen at random, seeded) and compare digests", parseCount)
+    .option("--slurm-opt <option>", "passed to sbatch as it is, e.g. --slurm-opt=--partition=debug (repeatable)", collect, [])
+    .option("--max-parallel <n>", "array tasks running at once on Slurm (--array=...%n)", parsePositiveInteger)
+    .option("--dry-run", "validate and print the plan; start nothing")
+    .option("--json", "print exactly one JSON object on stdout")
+    .option("--no-progress", "no progress bar")
+    .action(async (file: string, options: SweepCommandOptions) => {
+      setExit(await sweepCommand(file, options, io));
     });
 
   program
@@ -92,6 +117,27 @@ function parseSeed(value: string): number {
   const seed = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(seed)) throw new InvalidArgumentError("the seed must be a non-negative integer.");
   return seed;
+}
+
+function parsePositiveInteger(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number) || number < 1) throw new InvalidArgumentError("expected a whole number >= 1.");
+  return number;
+}
+
+function parseCount(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new InvalidArgumentError("expected a whole number >= 0.");
+  return number;
+}
+
+function parseExecutor(value: string): "local" | "slurm" {
+  if (value !== "local" && value !== "slurm") throw new InvalidArgumentError('expected "local" or "slurm".');
+  return value;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function parseSeconds(value: string): number {

@@ -1,5 +1,5 @@
 import { homedir } from "node:os";
-import { formatProblem, ScenarioInvalidError, ScenarioUnreadableError, SimError } from "@sim/config";
+import { formatProblem, parseOverride, ScenarioInvalidError, ScenarioUnreadableError, SimError } from "@sim/config";
 import { pino } from "pino";
 import { defaultLaunchers } from "../../launchers.js";
 import { runScenario, type RunResult } from "../../run-scenario.js";
@@ -11,6 +11,8 @@ import { planText, summaryText } from "../report-text.js";
 
 export interface RunCommandOptions {
   seed?: number;
+  /** `key.path=value` arguments of `--set`, in order. */
+  set?: string[];
   dryRun?: boolean;
   verbose?: boolean;
   out?: string;
@@ -42,6 +44,7 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   try {
     result = await runScenario(file, {
       seed: options.seed,
+      set: (options.set ?? []).map((text) => parseOverride(text)),
       outDir: options.out,
       dryRun: options.dryRun,
       timeoutSec: options.timeout,

@@ -1,0 +1,53 @@
+/**
+ * A member's key: a hash of everything its result depends on — the resolved
+ * scenario after overrides (seed included), sim's version and the content of its
+ * input files — and of nothing else. Reordering keys in the YAML, moving the
+ * experiment folder or changing where outputs go keeps the key; editing a value, a
+ * model or a node's program makes a new one.
+ */
+import { createHash } from "node:crypto";
+import { sep } from "node:path";
+import type { ResolvedScenario } from "@sim/config";
+import type { InputFingerprint } from "./input-files.js";
+
+/** Hex characters of the key used as the member's folder name (80 bits). */
+export const MEMBER_KEY_LENGTH = 20;
+
+export interface MemberKeyInputs {
+  scenario: ResolvedScenario;
+  inputs: readonly InputFingerprint[];
+  simVersion: string;
+}
+
+export function memberKey(inputs: MemberKeyInputs): string {
+  return createHash("sha256").update(canonicalJson(keyMaterial(inputs))).digest("hex").slice(0, MEMBER_KEY_LENGTH);
+}
+
+/** What the key hashes, as data (also written to member.json so a key can be explained). */
+export function keyMaterial({ scenario, inputs, simVersion }: MemberKeyInputs): unknown {
+  // Where the scenario file is, what it is called and where outputs go do not change the result.
+  const { source: _source, base_dir: baseDir, output: _output, name: _name, ...rest } = scenario;
+  return { sim: simVersion, scenario: relativePaths(rest, baseDir), inputs };
+}
+
+/** Absolute paths under the scenario's folder, written relative to it. */
+function relativePaths(value: unknown, baseDir: string): unknown {
+  const prefix = baseDir.endsWith(sep) ? baseDir : baseDir + sep;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return v === baseDir ? "." : v.startsWith(prefix) ? `./${v.slice(prefix.length)}` : v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value);
+}
+
+/** JSON with object keys sorted at every level: the same data always gives the same text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+}
