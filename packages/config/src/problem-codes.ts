@@ -40,6 +40,9 @@ export const PROBLEM_CODES = [
   "bad-override",
   // Meaning
   "too-many-nodes",
+  "id-too-long",
+  "argument-too-long",
+  "command-too-large",
   "duplicate-id",
   "unknown-node",
   "no-target",

@@ -1,3 +1,4 @@
+import { checkNodeLimits } from "./check-limits.js";
 import { SCENARIO_DEFAULTS } from "./defaults.js";
 import { SCENARIO_LIMITS } from "./limits.js";
 import { NodeNames, readEntries } from "./node-names.js";
@@ -35,6 +36,7 @@ export function resolveScenario(data: unknown, options: ResolveOptions, problems
 
   const entries = readEntries(raw.nodes, (key) => isClean(["nodes", key]));
   if (!checkNodeCount(ctx, entries)) return null;
+  checkNodeLimits(ctx, entries);
   const names = new NodeNames(entries);
 
   const timeouts = pick("timeouts");

@@ -7,7 +7,7 @@ import { stat } from "node:fs/promises";
 import { isAbsolute, join, relative } from "node:path";
 import type { Problem, ResolvedDockerNode, ResolvedScenario } from "@sim/config";
 import { planNode } from "./container-spec.js";
-import { pingEngine, type Engine, type Engines } from "./engine.js";
+import { isConnectionError, pingEngine, type Engine, type Engines } from "./engine.js";
 import { DockerConfigError, DockerImageMissingError } from "./errors.js";
 import { imageExists } from "./image.js";
 
@@ -103,14 +103,14 @@ export async function checkDockerNodes(nodes: ResolvedDockerNode[], scenario: Re
       if (engine === undefined) return;
       if (!engine.address.startsWith("unix://") && node.wait_for?.port != null) {
         const port = plan.ports.find((p) => p.containerPort === node.wait_for?.port);
-        if (port?.hostIp === "127.0.0.1") {
+        if (port !== undefined && isLoopback(port.hostIp)) {
           problem(
             "warning",
             "SIM_DOCKER_PORT_UNREACHABLE",
             node,
             ["wait_for", "port"],
             `node "${node.group}": port ${port.containerPort} is published on the loopback address of the remote engine ${engine.address}, which the harness cannot reach`,
-            `Publish it on an address the harness can reach ("0.0.0.0:${port.hostPort ?? port.containerPort}:${port.containerPort}") or wait for a log line instead.`,
+            `Publish it on an address the harness can reach ("${port.hostIp.includes(":") ? "[::]" : "0.0.0.0"}:${port.hostPort ?? port.containerPort}:${port.containerPort}") or wait for a log line instead.`,
           );
         }
       }
@@ -122,13 +122,33 @@ export async function checkDockerNodes(nodes: ResolvedDockerNode[], scenario: Re
         }
         return;
       }
-      if (node.build === null && node.image !== null && !(await imageExists(engine, node.image))) {
-        const error = new DockerImageMissingError(node.group, node.image, engine.address);
-        problem("error", error.code, node, ["image"], error.message);
+      if (node.build === null && node.image !== null) {
+        const image = node.image;
+        let exists: boolean;
+        try {
+          exists = await imageExists(engine, image);
+        } catch (error) {
+          // A reference the engine's API cannot take (a node built in code skips the
+          // schema's check) or an engine that refuses the request: a problem, not a crash.
+          const reason = error instanceof Error ? error.message : String(error);
+          if (isConnectionError(error)) problem("error", "SIM_DOCKER_UNAVAILABLE", node, ["image"], `the Docker engine at ${engine.address} stopped answering: ${reason}`);
+          else problem("error", "SIM_DOCKER_CONFIG_INVALID", node, ["image"], `node "${node.group}": the engine at ${engine.address} could not look up image ${JSON.stringify(image)}: ${reason}`);
+          return;
+        }
+        if (!exists) {
+          const error = new DockerImageMissingError(node.group, image, engine.address);
+          problem("error", error.code, node, ["image"], error.message);
+        }
       }
     }),
   );
   return problems.sort((a, b) => a.path.join(".").localeCompare(b.path.join(".")));
+}
+
+/** 127.0.0.0/8 and ::1 (with or without brackets): reachable only from the engine's own host. */
+function isLoopback(hostIp: string): boolean {
+  const ip = hostIp.replace(/^\[|\]$/g, "");
+  return ip === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
 }
 
 async function exists(path: string, folder = false): Promise<boolean> {
