@@ -38,14 +38,14 @@ export function spawnSim(args: string[], options: { stateDir: string; cwd?: stri
 }
 
 /** Runs the CLI in-process with captured output. */
-export async function runSimInProcess(args: string[], options: { stateDir: string }): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runSimInProcess(args: string[], options: { stateDir: string; env?: Record<string, string> }): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   const io: CliIo = {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
     isTTY: false,
-    env: { ...process.env, XDG_STATE_HOME: options.stateDir },
+    env: { ...process.env, XDG_STATE_HOME: options.stateDir, ...options.env },
     onSignal: () => () => undefined,
     forceExit: (code) => {
       throw new Error(`forceExit(${code}) in a test`);

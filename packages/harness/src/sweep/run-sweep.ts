@@ -266,7 +266,7 @@ async function planMembers(sweep: SweepDefinition, options: SweepRunOptions, exe
       resolved.push(scenario);
     } catch (error) {
       if (!(error instanceof ScenarioInvalidError)) throw error;
-      for (const p of error.problems) if (!problems.some((q) => q.message === p.message && q.line === p.line)) problems.push(p);
+      for (const p of error.problems) if (!problems.some((q) => sameProblem(p, q))) problems.push(p);
     }
   }
   if (problems.some((p) => p.severity === "error")) {
@@ -331,6 +331,15 @@ function concurrencyProblems(scenario: ResolvedScenario, executor: SweepExecutor
     });
   }
   return problems;
+}
+
+/**
+ * The same problem found at several points is reported once: a parameter path that
+ * is not in the scenario fails for every value alike.
+ */
+function sameProblem(a: Problem, b: Problem): boolean {
+  const place = a.code === b.code && a.file === b.file && a.line === b.line && a.column === b.column && a.path.join("\u0000") === b.path.join("\u0000");
+  return place && (a.code === "bad-override" || a.message === b.message);
 }
 
 function uniqueByKey<T extends { key: string }>(members: readonly T[]): T[] {
