@@ -6,6 +6,7 @@ const conditions = ["@sim/source", "import", "module", "node", "default"];
 
 const docker = ["**/*.docker.test.ts"];
 const renode = ["**/*.renode.test.ts"];
+const slurm = ["**/*.slurm.test.ts"];
 const slow = ["**/*.slow.test.ts"];
 const all = ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"];
 
@@ -19,7 +20,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: all, exclude: [...docker, ...renode, ...slow, "**/node_modules/**"], testTimeout: 15_000 },
+        test: { name: "unit", include: all, exclude: [...docker, ...renode, ...slurm, ...slow, "**/node_modules/**"], testTimeout: 15_000 },
       },
       {
         extends: true,
@@ -28,6 +29,11 @@ export default defineConfig({
       {
         extends: true,
         test: { name: "docker", include: docker, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false },
+      },
+      {
+        extends: true,
+        // One file at a time: they share the one-node cluster.
+        test: { name: "slurm", include: slurm, exclude: ["**/node_modules/**"], testTimeout: 300_000, hookTimeout: 60_000, fileParallelism: false },
       },
       {
         extends: true,

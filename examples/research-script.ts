@@ -1,63 +1,47 @@
 /**
  * A research script: how does the WAN latency between gateways and the cloud shape
- * end-to-end latency? Runs one scenario for seeds 1..10 at two latencies and writes
- * a CSV of latency percentiles, one row per run.
+ * end-to-end latency? Sweeps examples/farm.yaml over two WAN latencies with ten
+ * replicates each (seeds 1..10, the same at both latencies) and returns the sweep's
+ * tables: results.csv (one row per run) and points.csv (mean, sd, 95 % CI).
  *
  *   pnpm exec tsx --conditions=@sim/source examples/research-script.ts [out-dir]
+ *
+ * Running it again resumes: finished runs are not repeated.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { defineScenario, type ScenarioInput } from "@sim/config";
-import { runScenario } from "@sim/harness";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { runSweep } from "@sim/harness";
 
-export interface SweepOptions {
+const here = dirname(fileURLToPath(import.meta.url));
+
+export interface ExperimentOptions {
   outDir: string;
-  seeds?: number[];
+  replicates?: number;
   wanLatenciesMs?: number[];
+  /** Members at once (default 2). */
+  jobs?: number;
 }
 
-/** The experiment, written in code: the WAN latency is the parameter under study. */
-export function farm(wanLatencyMs: number): ScenarioInput {
-  return defineScenario({
-    duration_sec: 20,
-    nodes: {
-      field: { type: "sensor", count: 16, sensors: ["temperature", "moisture"], period_ms: 250, target: "gw" },
-      gw: { type: "gateway", count: 2, batch: 2, processing_ms: 1 },
-      cloud: { type: "cloud" },
+/** Runs the sweep and returns the paths of its tables. */
+export async function experiment(options: ExperimentOptions): Promise<{ results: string; points: string }> {
+  const result = await runSweep(
+    {
+      scenario: join(here, "farm.yaml"),
+      // The WAN link is the farm's second link rule.
+      parameters: { "network.links[1].latency_ms": options.wanLatenciesMs ?? [20, 80] },
+      replicates: options.replicates ?? 10,
+      seed: 1,
+      metrics: ["messages.delivered", "messages.dropped", "latency_ms.cloud.p50", "latency_ms.cloud.p95", "latency_ms.cloud.p99"],
     },
-    network: {
-      type: "latency",
-      default_latency_ms: 5,
-      links: [
-        { from: "field", to: "gw", latency_ms: 5, jitter_ms: 3, loss: 0.02 },
-        { from: "gw", to: "cloud", latency_ms: wanLatencyMs, jitter_ms: wanLatencyMs / 4 },
-      ],
-    },
-  });
-}
-
-/** Runs the sweep and returns the path of the CSV it wrote. */
-export async function sweep(options: SweepOptions): Promise<string> {
-  const seeds = options.seeds ?? [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const latencies = options.wanLatenciesMs ?? [20, 80];
-  const rows = ["wan_latency_ms,seed,digest,delivered,dropped,p50_ms,p95_ms,p99_ms"];
-  for (const wan of latencies) {
-    for (const seed of seeds) {
-      const result = await runScenario(farm(wan), { seed, outDir: join(options.outDir, `wan${wan}-seed${seed}`) });
-      if (!result.success || result.summary === null) throw new Error(`run wan=${wan} seed=${seed} failed: ${result.summary?.error?.message}`);
-      const cloud = result.summary.latency_ms.cloud;
-      const m = result.summary.messages;
-      rows.push([wan, seed, result.digest, m.delivered, m.dropped, cloud?.p50, cloud?.p95, cloud?.p99].join(","));
-    }
+    { outDir: options.outDir, jobs: options.jobs ?? 2 },
+  );
+  if (!result.success || result.files === null) {
+    throw new Error(`the sweep failed: ${result.failed.map((f) => `point ${f.point} replicate ${f.replicate}: ${f.error} (log ${f.log})`).join("; ")}`);
   }
-  await mkdir(options.outDir, { recursive: true });
-  const csv = join(options.outDir, "latency-percentiles.csv");
-  await writeFile(csv, rows.join("\n") + "\n");
-  return csv;
+  return { results: result.files.results, points: result.files.points };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const csv = await sweep({ outDir: resolve(process.argv[2] ?? "runs/research") });
-  console.log(`wrote ${csv}`);
+  const tables = await experiment({ outDir: resolve(process.argv[2] ?? "runs/research") });
+  console.log(`wrote ${tables.results} and ${tables.points}`);
 }
