@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { scenarioSchema } from "@sim/config";
+import { scenarioSchema, sweepSchema } from "@sim/config";
 import { describe, expect, test } from "vitest";
 import { repoRoot, runSimInProcess, scenariosDir, tempDir } from "./helpers/sim-cli.js";
 
@@ -65,6 +65,12 @@ describe("sim schema", () => {
     const result = await runSimInProcess(["schema"], { stateDir: tempDir("state") });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(scenarioSchema);
+  });
+
+  test("--sweep prints the sweep file's schema", async () => {
+    const result = await runSimInProcess(["schema", "--sweep"], { stateDir: tempDir("state") });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(sweepSchema);
   });
 });
 

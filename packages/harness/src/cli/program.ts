@@ -77,9 +77,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   program
     .command("schema")
-    .description("print the JSON Schema of the scenario format")
-    .action(() => {
-      setExit(schemaCommand(io));
+    .description("print the JSON Schema of the scenario format (with --sweep: of the sweep file)")
+    .option("--sweep", "the sweep file's schema")
+    .action((options: { sweep?: boolean }) => {
+      setExit(schemaCommand(io, options));
     });
 
   program
