@@ -157,7 +157,7 @@ describe("sim sweep", () => {
     const result = await runSimInProcess(["sweep", sweepFile, "--out", store, "--dry-run"], { stateDir: tempDir("state") });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("points    2 over network.links[1].latency_ms");
-    expect(result.stdout).toContain("members   6 (6 distinct; 0 finished earlier, 6 to run)");
+    expect(result.stdout).toContain("members   6 = 2 point(s) x 3 replicate(s) (6 distinct; 0 finished earlier, 6 to run)");
     expect(result.stdout).toContain("point 0 replicate 1: --seed 6 --set network.links[1].latency_ms=20");
     expect(result.stdout).toContain("local: ");
     expect(existsSync(store)).toBe(false);

@@ -9,7 +9,7 @@ export function sweepPlanText(plan: SweepPlan, shownAs: string): string {
     `plan for ${shownAs} (dry run: nothing started)`,
     `  scenario  ${plan.scenario}`,
     `  points    ${n(plan.points)}${plan.parameters.length > 0 ? ` over ${plan.parameters.join(", ")}` : ""}`,
-    `  members   ${n(plan.members)} (${n(plan.distinct)} distinct; ${n(plan.finished)} finished earlier, ${n(plan.to_run)} to run)`,
+    `  members   ${n(plan.members)} = ${n(plan.points)} point(s) x ${n(plan.replicates)} replicate(s) (${n(plan.distinct)} distinct; ${n(plan.finished)} finished earlier, ${n(plan.to_run)} to run)`,
     `  metrics   ${plan.metrics.join(", ")}`,
     "  first members:",
   ];
@@ -30,7 +30,7 @@ export function sweepResultText(result: SweepResult, shownAs: string, cwd: strin
   };
   const lines = [
     `${shownAs}: ${status}`,
-    `  members   ${n(plan.members)} (${n(plan.points)} point(s) x replicates; ${n(plan.distinct)} distinct)`,
+    `  members   ${n(plan.members)} (${n(plan.points)} point(s) x ${n(plan.replicates)} replicate(s); ${n(plan.distinct)} distinct)`,
     `  ran       ${n(result.ran)} now, ${n(plan.finished)} finished earlier (skipped)`,
   ];
   if (result.failed.length > 0) {

@@ -91,6 +91,7 @@ export interface SweepMemberPreview {
 export interface SweepPlan {
   scenario: string;
   points: number;
+  replicates: number;
   /** Rows of results.csv: points x replicates. */
   members: number;
   /** Distinct members (identical points share one). */
@@ -152,6 +153,7 @@ export async function runSweep(sweepOrPath: string | SweepInput | SweepDefinitio
   const plan: SweepPlan = {
     scenario: sweep.scenario,
     points: points.length,
+    replicates: sweep.replicates,
     members: members.length,
     distinct: distinct.length,
     finished: finished.size,
