@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { checkScenarioFiles, locateProblems, type Problem, type ResolvedNode, type ResolvedScenario } from "@sim/config";
 import type { LaunchContext, SimNode, StartedNode } from "@sim/coordinator";
 import { createBuiltinNode, loadInference, needsInference, type InferenceEngine } from "@sim/nodes";
-import { isProcessAlive } from "@sim/launcher-process";
+import { commandLine, findRunProcesses, KILL_WAIT_MS, removeRunCgroups, SIGKILL_AFTER_MS, terminateRun } from "@sim/process-tree";
 import { pino, type Logger } from "pino";
 import { LaunchFailedError } from "./errors.js";
 import { defaultLaunchers, LauncherRegistry, type AnyNodeLauncher } from "./launchers.js";
@@ -25,8 +25,13 @@ export interface SimulationLauncherOptions {
   reaper?: boolean;
 }
 
-/** What the run's shutdown stopped and what (if anything) outlived it. */
+/**
+ * What the run's shutdown stopped and what (if anything) outlived it. The process
+ * counts come from a search independent of the launchers (the run's cgroup, its run id
+ * in process environments, the recorded processes and groups, their descendants).
+ */
 export interface CleanupReport {
+  /** Recorded processes that are gone, plus processes of the run the final check found and stopped. */
   processes_stopped: number;
   containers_removed: number;
   networks_removed: number;
@@ -208,11 +213,29 @@ export class SimulationLauncher {
     return report;
   }
 
-  /** Checks independently of the launchers that nothing of the run survived. */
+  /**
+   * Checks independently of the launchers that nothing of the run survived: whatever
+   * the search finds (see `findRunProcesses`) is stopped now rather than left to the
+   * reaper, and what survives even that is reported.
+   */
   private async verifyGone(listed: RunRecord): Promise<CleanupReport> {
     const leftovers: string[] = [];
-    const processesLeft = listed.processes.filter((p) => isProcessAlive(p.pid));
-    for (const p of processesLeft) leftovers.push(`process ${p.pid} of node "${p.node}"`);
+    const search = { exclude: this.resources?.reaperPid != null ? [this.resources.reaperPid] : [], cgroups: "own" as const };
+    let found = findRunProcesses(this.runId, listed.processes, search).pids;
+    let swept = 0;
+    if (found.length > 0) {
+      this.logger.warn({ pids: found, commands: found.map(describeProcess) }, "processes of the run outlived the stop of their nodes; stopping them");
+      await terminateRun(this.runId, listed.processes, { ...search, killAfterMs: SIGKILL_AFTER_MS, killWaitMs: KILL_WAIT_MS });
+      const left = findRunProcesses(this.runId, listed.processes, search).pids;
+      swept = found.filter((pid) => !left.includes(pid)).length;
+      found = left;
+    }
+    removeRunCgroups(this.runId, "own");
+    for (const pid of found) {
+      const node = listed.processes.find((p) => p.pid === pid)?.node;
+      leftovers.push(`process ${pid} (${describeProcess(pid)})${node === undefined ? "" : ` of node "${node}"`}`);
+    }
+    const recordedLeft = listed.processes.filter((p) => found.includes(p.pid)).length;
 
     let containersLeft = 0;
     let networksLeft = 0;
@@ -233,10 +256,10 @@ export class SimulationLauncher {
       }
     }
     return {
-      processes_stopped: listed.processes.length - processesLeft.length,
+      processes_stopped: listed.processes.length - recordedLeft + swept,
       containers_removed: Math.max(0, listed.containers.length - containersLeft),
       networks_removed: Math.max(0, listed.networks.length - networksLeft),
-      processes_left: processesLeft.length,
+      processes_left: found.length,
       containers_left: containersLeft,
       networks_left: networksLeft,
       leftovers,
@@ -319,6 +342,12 @@ function withoutDuplicates(problems: Problem[]): Problem[] {
     seen.add(key);
     return true;
   });
+}
+
+/** A process's command line, short, for the report. */
+function describeProcess(pid: number): string {
+  const command = commandLine(pid).split("\0").filter(Boolean).join(" ");
+  return command === "" ? "command unknown" : command.length > 80 ? `${command.slice(0, 79)}…` : command;
 }
 
 function emptySnapshot(runId: string): RunRecord {

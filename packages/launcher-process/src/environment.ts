@@ -4,11 +4,12 @@
  * the scenario's `env`, then the run's markers. Nothing else leaks in, so a result
  * does not depend on what happened to be set in the researcher's shell.
  */
+import { NODE_ID_ENV, RUN_ID_ENV } from "@sim/process-tree";
+
 const INHERITED = ["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TMP", "TEMP"];
 
 /** Environment variables that mark a process as belonging to a run (the reaper looks for SIM_RUN_ID). */
-export const RUN_ID_ENV = "SIM_RUN_ID";
-export const NODE_ID_ENV = "SIM_NODE_ID";
+export { NODE_ID_ENV, RUN_ID_ENV };
 
 export function nodeEnvironment(
   inherited: Readonly<Record<string, string | undefined>>,

@@ -7,8 +7,6 @@ export {
   processGroupMembers,
   isProcessGroupAlive,
   signalProcessGroup,
-  waitForProcessGroupExit,
-  terminateProcessGroup,
   processesWithEnv,
   SIGKILL_AFTER_MS,
   KILL_WAIT_MS,
@@ -16,3 +14,4 @@ export {
   isProcessAlive,
 } from "./process-group.js";
 export type { TerminateResult } from "./process-group.js";
+export type { Containment } from "@sim/process-tree";

@@ -7,11 +7,11 @@ import { join } from "node:path";
 import type { Problem, ResolvedProcessNode, ResolvedScenario } from "@sim/config";
 import type { LaunchContext, NodeLauncher, StartedNode } from "@sim/coordinator";
 import { createProtocolNode, type NodeExit, type ProtocolNode } from "@sim/protocol";
+import { KILL_WAIT_MS, ProcessTree, SIGKILL_AFTER_MS, type Containment, type TerminateResult } from "@sim/process-tree";
 import { execa } from "execa";
 import { nodeEnvironment } from "./environment.js";
 import { ProcessStartError } from "./errors.js";
 import { findExecutable } from "./find-executable.js";
-import { KILL_WAIT_MS, SIGKILL_AFTER_MS, terminateProcessGroup, type TerminateResult } from "./process-group.js";
 
 /** Lines of stderr kept to explain a failure. */
 const STDERR_TAIL_LINES = 20;
@@ -19,12 +19,20 @@ const STDERR_TAIL_LINES = 20;
 export interface ProcessLauncherOptions {
   /** Environment the minimal inherited set is taken from (default: process.env at launch). */
   inheritedEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How each node's processes are kept together (see docs/reliability.md); default
+   * "auto": a cgroup where one can be created, else the subreaper supervisor, else
+   * the process group. Naming one that is not available fails the launch.
+   */
+  containment?: Containment | "auto";
 }
 
 /** A started process node; `stopResult` says how it ended once `stop()` resolved. */
 export interface StartedProcess extends StartedNode {
   readonly external: ProtocolNode;
+  /** The process started: the node's program, or its supervisor (containment `subreaper`); also its process group. */
   readonly pid: number;
+  readonly containment: Containment;
   readonly stopResult: TerminateResult | null;
 }
 
@@ -35,7 +43,7 @@ export function createProcessLauncher(options: ProcessLauncherOptions = {}): Nod
     type: "process",
     check: (nodes, scenario) => checkProcessNodes(nodes, scenario, inheritedEnv()),
     describe: (node) => ({ command: node.command, cwd: node.cwd, env: Object.keys(node.env).sort() }),
-    launch: (node, ctx) => launchProcess(node, ctx, inheritedEnv()),
+    launch: (node, ctx) => launchProcess(node, ctx, inheritedEnv(), options.containment ?? "auto"),
   };
 }
 
@@ -96,12 +104,26 @@ async function launchProcess(
   node: ResolvedProcessNode,
   ctx: LaunchContext,
   inherited: Readonly<Record<string, string | undefined>>,
+  containment: Containment | "auto",
 ): Promise<StartedProcess> {
   ctx.signal?.throwIfAborted();
   const [file, ...args] = node.command;
   if (file === undefined) throw new ProcessStartError(node.id, "`command` is empty");
   const { timeouts } = ctx.scenario;
   const logger = ctx.logger.child({ node: node.id });
+
+  const env = nodeEnvironment(inherited, node.env, ctx.runId, node.id);
+  // Started through a wrapper (a shell or the supervisor), a missing program would only
+  // show as an exit code: look for it first, as execve would.
+  if ((await findExecutable(file, node.cwd, env.PATH ?? "/usr/bin:/bin")) === null) {
+    throw new ProcessStartError(node.id, `cannot start ${JSON.stringify(node.command)} in ${node.cwd}: ${file} is not an executable file${file.includes("/") ? "" : " on PATH"}`);
+  }
+  let tree: ProcessTree;
+  try {
+    tree = new ProcessTree({ runId: ctx.runId, name: node.id, containment, searchPath: env.PATH, killAfterMs: SIGKILL_AFTER_MS });
+  } catch (error) {
+    throw new ProcessStartError(node.id, (error as Error).message, { cause: error });
+  }
 
   let logFile: WriteStream | null = null;
   if (ctx.logDir !== null) {
@@ -110,21 +132,21 @@ async function launchProcess(
     logFile.on("error", (err) => logger.warn({ err }, "cannot write the node's log file"));
   }
 
-  const child = execa(file, args, {
+  const command = tree.command(file, args);
+  const child = execa(command.file, command.args, {
     cwd: node.cwd,
-    env: nodeEnvironment(inherited, node.env, ctx.runId, node.id),
+    env: { ...env, ...tree.environment },
     extendEnv: false,
-    // Its own process group, so that stop and the reaper can signal everything it started.
+    // Its own process group (and session), so that a Ctrl-C aimed at the harness does not reach it.
     detached: true,
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
+    stdio: ["pipe", "pipe", "pipe", ...tree.stdio],
     buffer: false,
     reject: false,
     stripFinalNewline: false,
   });
   // With reject: false the promise never rejects; keep it from being reported unhandled anyway.
   child.catch(() => {});
+  tree.attach(child);
 
   const pid = child.pid;
   if (pid === undefined) {
@@ -139,19 +161,16 @@ async function launchProcess(
   }
   // Detached: the child called setsid(), so its process group id is its pid.
   ctx.resources.addProcess({ node: node.id, pid, pgid: pid });
-
-  let exit: NodeExit | null = null;
-  const exited = new Promise<NodeExit>((resolve) => {
-    child.once("exit", (code, signal) => {
-      exit = { code, signal };
-      resolve(exit);
-    });
-  });
+  // The program's own exit (with a supervisor, not the supervisor's).
+  const exited: Promise<NodeExit> = tree.exited;
 
   const tail: string[] = [];
   let partial = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk: string) => {
+  const stderr = child.stderr!;
+  const stdout = child.stdout!;
+  const stdin = child.stdin!;
+  stderr.setEncoding("utf8");
+  stderr.on("data", (chunk: string) => {
     logFile?.write(chunk);
     const lines = (partial + chunk).split("\n");
     partial = lines.pop() ?? "";
@@ -168,20 +187,19 @@ async function launchProcess(
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      if (exit === null) {
-        await protocol.shutdown();
-        await Promise.race([exited, delay(timeouts.shutdown_grace_sec * 1000)]);
-      } else {
-        await protocol.shutdown();
-      }
-      // Even when the leader exited, something it started may still run in its group.
-      stopResult = await terminateProcessGroup(pid, { killAfterMs: SIGKILL_AFTER_MS, killWaitMs: KILL_WAIT_MS });
+      const running = tree.exitInfo === null;
+      await protocol.shutdown();
+      if (running) await Promise.race([exited, delay(timeouts.shutdown_grace_sec * 1000)]);
+      // Even when the program exited, something it started may still run.
+      stopResult = await tree.terminate({ killAfterMs: SIGKILL_AFTER_MS, killWaitMs: KILL_WAIT_MS });
       await Promise.race([exited, delay(KILL_WAIT_MS)]);
-      if (stopResult.gone && exit !== null) {
+      // Our ends of its stdio: whatever still holds the other ends must not keep the harness alive.
+      for (const stream of [stdin, stdout, stderr]) stream.destroy();
+      if (stopResult.gone && tree.exitInfo !== null) {
         ctx.resources.removeProcess(pid);
-        if (stopResult.signal !== "none") logger.warn(`did not exit after shutdown; ended with ${stopResult.signal}`);
+        if (stopResult.signal !== "none") logger.warn(`did not exit after shutdown, or left processes running; ended with ${stopResult.signal}`);
       } else {
-        logger.error({ pid }, "process group survived SIGKILL; left in the run registry");
+        logger.error({ pid, containment: tree.containment }, "a process of the node survived SIGKILL; left in the run registry");
         stopResult = { signal: stopResult.signal, gone: false };
       }
       if (logFile) await new Promise<void>((resolve) => logFile.end(resolve));
@@ -192,8 +210,8 @@ async function launchProcess(
   const protocol = createProtocolNode({
     id: node.id,
     type: node.type,
-    stdin: child.stdin,
-    stdout: child.stdout,
+    stdin,
+    stdout,
     config: node.config,
     quantumWallMs: timeouts.quantum_wall_sec * 1000,
     startupMs: timeouts.startup_sec * 1000,
@@ -210,6 +228,7 @@ async function launchProcess(
     id: node.id,
     external: protocol,
     pid,
+    containment: tree.containment,
     get stopResult() {
       return stopResult;
     },

@@ -186,6 +186,8 @@ export class RenodeNode implements ExternalNode {
       args,
       cwd: this.workDir,
       env: this.settings.env,
+      runId: this.ctx.runId,
+      nodeId: this.id,
       onLine: (line, stream) => {
         if (this.renodeLog !== null) this.renodeLog.write(`${line}\n`);
         else this.logger.debug({ stream }, line);

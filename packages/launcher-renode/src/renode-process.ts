@@ -1,14 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ProcessTree, type Containment, type ExitInfo } from "@sim/process-tree";
 import { execa } from "execa";
 import { EscapeFilter } from "./monitor-parser.js";
-import { processGroupAlive, signalProcessGroup } from "./process-group.js";
 
-/** How a process ended. */
-export interface ExitInfo {
-  code: number | null;
-  signal: string | null;
-}
+export type { ExitInfo };
 
 export interface RenodeProcessOptions {
   executable: string;
@@ -17,61 +14,68 @@ export interface RenodeProcessOptions {
   env?: Record<string, string | undefined>;
   /** Every line Renode prints on stdout or stderr. */
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
+  /** The run and node it belongs to: its cgroup and the marks in its environment (default: a one-off id). */
+  runId?: string;
+  nodeId?: string;
+  /** How its processes are kept together (default "auto", see @sim/process-tree). */
+  containment?: Containment | "auto";
 }
 
 const OUTPUT_TAIL_LINES = 30;
 const MONITOR_ANNOUNCED = /Monitor available in telnet mode on port (\d+)/;
-// Polling interval while waiting for a process group to disappear.
-const GROUP_POLL_MS = 25;
 
 /**
- * A Renode process in its own process group (`detached`), so that stopping it
- * also reaches anything it started (the `renode` launcher script starts the
- * .NET runtime). Output is drained continuously: a full pipe would stall Renode.
+ * A Renode process and everything it starts (the `renode` launcher script starts the
+ * .NET runtime), kept together by a `ProcessTree` (a cgroup, a subreaper supervisor,
+ * or at least its own process group), so that stopping it reaches all of them.
+ * Output is drained continuously: a full pipe would stall Renode.
  */
 export class RenodeProcess {
   /** Starts the process; rejects if it cannot be started at all (missing file, no permission). */
   static async start(options: RenodeProcessOptions): Promise<RenodeProcess> {
-    const subprocess = execa(options.executable, [...options.args], {
+    const tree = new ProcessTree({
+      runId: options.runId ?? `renode-${randomBytes(4).toString("hex")}`,
+      name: options.nodeId ?? "renode",
+      containment: options.containment,
+      searchPath: options.env?.PATH,
+    });
+    const command = tree.command(options.executable, options.args);
+    const subprocess = execa(command.file, command.args, {
       cwd: options.cwd,
-      ...(options.env === undefined ? {} : { env: options.env, extendEnv: false }),
+      // The marks a scan finds its processes by, on top of the environment given (or ours).
+      env: { ...(options.env ?? {}), ...tree.environment },
+      extendEnv: options.env === undefined,
       detached: true,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
+      stdio: ["ignore", "pipe", "pipe", ...tree.stdio],
       buffer: false,
       reject: false,
     });
     // The promise settles with a result object (reject: false); exit is observed through events.
     void subprocess.catch(() => undefined);
+    tree.attach(subprocess);
     await new Promise<void>((resolve, reject) => {
       subprocess.once("spawn", () => resolve());
       subprocess.once("error", (error) => reject(error));
     });
     const pid = subprocess.pid;
     if (pid === undefined) throw new Error(`${options.executable} started without a pid`);
-    return new RenodeProcess(pid, subprocess, options.onLine);
+    return new RenodeProcess(pid, tree, subprocess, options.onLine);
   }
 
-  /** Resolves when the process has exited (its group may still have members). */
+  /** Resolves when Renode itself has exited (what it started may still run). */
   readonly exited: Promise<ExitInfo>;
   /** Resolves with the port once Renode logs `Monitor available in telnet mode on port P`. */
   readonly monitorAnnounced: Promise<number>;
-  exitInfo: ExitInfo | null = null;
   private readonly tail: string[] = [];
 
   private constructor(
-    /** Process id; also the process group id. */
+    /** The process started (Renode, or its supervisor); also its process group id. */
     readonly pid: number,
-    subprocess: ReturnType<typeof execa>,
+    private readonly tree: ProcessTree,
+    private readonly subprocess: ReturnType<typeof execa>,
     onLine?: (line: string, stream: "stdout" | "stderr") => void,
   ) {
-    this.exited = new Promise((resolve) => {
-      subprocess.once("exit", (code, signal) => {
-        this.exitInfo = { code, signal };
-        resolve(this.exitInfo);
-      });
-    });
+    this.exited = tree.exited;
     let announce: (port: number) => void = () => undefined;
     this.monitorAnnounced = new Promise((resolve) => (announce = resolve));
     const watch = (stream: NodeJS.ReadableStream | null, name: "stdout" | "stderr") => {
@@ -100,9 +104,19 @@ export class RenodeProcess {
     return [...this.tail];
   }
 
-  /** True until the process and every other member of its group are gone. */
+  /** How Renode ended, once it has. */
+  get exitInfo(): ExitInfo | null {
+    return this.tree.exitInfo;
+  }
+
+  /** How its processes are kept together. */
+  get containment(): Containment {
+    return this.tree.containment;
+  }
+
+  /** True until Renode and every process it started are gone. */
   get alive(): boolean {
-    return this.exitInfo === null || processGroupAlive(this.pid);
+    return this.exitInfo === null || this.tree.alive;
   }
 
   /** Waits up to `ms` for the process to exit; true if it did. */
@@ -117,31 +131,17 @@ export class RenodeProcess {
     return exited;
   }
 
-  /** Waits up to `ms` for the whole process group to be gone; true if it is. */
-  async waitGone(ms: number): Promise<boolean> {
-    const polls = Math.max(1, Math.ceil(ms / GROUP_POLL_MS));
-    for (let i = 0; i < polls; i++) {
-      if (!this.alive) return true;
-      await sleep(GROUP_POLL_MS);
-    }
-    return !this.alive;
-  }
-
-  /** Sends `signal` to the whole group (no-op once it is gone). */
-  signal(signal: NodeJS.Signals): void {
-    signalProcessGroup(this.pid, signal);
-  }
-
   /**
-   * SIGTERM to the group, up to `termGraceMs` for it to go, then SIGKILL and up
-   * to `killWaitMs` for the kernel to remove it. True when nothing is left.
+   * SIGTERM to Renode and everything it started, up to `termGraceMs` for them to go,
+   * then SIGKILL and up to `killWaitMs` for the kernel to remove them. True when
+   * nothing is left. Our ends of its output pipes are closed afterwards, so that a
+   * survivor holding them cannot keep the harness alive.
    */
   async terminate(termGraceMs: number, killWaitMs: number): Promise<boolean> {
-    if (!this.alive) return true;
-    this.signal("SIGTERM");
-    if (await this.waitGone(termGraceMs)) return true;
-    this.signal("SIGKILL");
-    return this.waitGone(killWaitMs);
+    const result = await this.tree.terminate({ killAfterMs: termGraceMs, killWaitMs });
+    this.subprocess.stdout?.destroy();
+    this.subprocess.stderr?.destroy();
+    return result.gone;
   }
 }
 

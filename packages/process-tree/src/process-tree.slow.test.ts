@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { ESCAPER, aliveRoutes, killMarked, markedProcesses, newMarker, waitForRoutes, type Route } from "./__fixtures__/markers.js";
+import { ESCAPER, aliveRoutes, killMarked, markedProcesses, newMarker, waitForRoutes, type Route } from "./testing.js";
 import { closeStdio, spawnTree } from "./__fixtures__/spawn-tree.js";
 import { findRunCgroups } from "./cgroup.js";
 import { ProcessTree } from "./process-tree.js";

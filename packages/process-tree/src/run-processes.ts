@@ -88,24 +88,27 @@ export function isSupervisor(pid: number): boolean {
 
 /**
  * Stops every process of run `runId` (as `findRunProcesses` finds them, afresh at
- * every look), then removes the run's cgroups. `gone` is false if any survived.
+ * every look), then removes the run's cgroups. `gone` is false if any survived;
+ * `pids` is what was found at first, `killed` what needed SIGKILL.
  */
 export async function terminateRun(
   runId: string,
   recorded: readonly RecordedProcess[],
   options: RunSearchOptions & { killAfterMs: number; killWaitMs: number },
-): Promise<TerminateResult & { pids: number[] }> {
+): Promise<TerminateResult & { pids: number[]; killed: number[] }> {
   const first = findRunProcesses(runId, recorded, options);
+  const killed = new Set<number>();
   const result = await terminateSet(
     {
       members: () => findRunProcesses(runId, recorded, options).pids,
       supervisors: first.supervisors,
       cgroups: first.cgroups,
+      onKill: (pids) => pids.forEach((pid) => killed.add(pid)),
     },
     options,
   );
   if (result.gone) for (const dir of first.cgroups) removeCgroup(dir);
-  return { ...result, pids: first.pids };
+  return { ...result, pids: first.pids, killed: [...killed].sort((a, b) => a - b) };
 }
 
 /** Removes the run's cgroups if they are empty; false while a process is left in one. */

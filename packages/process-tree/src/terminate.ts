@@ -3,12 +3,15 @@
  * `killAfterMs` to finish, then SIGKILL until none is left or `killWaitMs` passed.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { killCgroup } from "./cgroup.js";
+import { cgroupProcesses, killCgroup } from "./cgroup.js";
 import { descendantsOf, isProcessAlive, processGroupMembers, signalProcess, signalProcessGroup } from "./proc.js";
 import type { TerminateResult } from "./types.js";
 
 /** How often a wait for processes to disappear looks again. */
 const POLL_MS = 50;
+
+/** How long after a SIGKILL round another is sent to what is still there (a process forking meanwhile). */
+const KILL_ROUND_MS = 250;
 
 /** What to stop: found afresh at every look, so that processes started meanwhile are included. */
 export interface ProcessSet {
@@ -20,6 +23,8 @@ export interface ProcessSet {
   cgroups?: readonly string[];
   /** A process group of the set, still ours: signalled as a whole too. */
   pgid?: () => number | null;
+  /** Told which processes are about to get SIGKILL (each round). */
+  onKill?: (pids: readonly number[]) => void;
 }
 
 /**
@@ -40,28 +45,38 @@ export async function terminateSet(set: ProcessSet, options: { killAfterMs: numb
     signalProcessGroup(pgid, "SIGTERM");
   }
   for (const pid of first) if (!skip.has(pid)) signalProcess(pid, "SIGTERM");
-  if (await waitEmpty(set, options.killAfterMs)) return { signal: "SIGTERM", gone: true };
+  if (await waitEmpty(set, options.killAfterMs, first)) return { signal: "SIGTERM", gone: true };
 
   const deadline = performance.now() + options.killWaitMs;
   for (;;) {
-    for (const cgroup of set.cgroups ?? []) killCgroup(cgroup);
     const members = set.members();
+    if (members.length > 0) set.onKill?.(members);
+    for (const cgroup of set.cgroups ?? []) killCgroup(cgroup);
     if (members.length === 0) return { signal: "SIGKILL", gone: true };
     const others = members.filter((pid) => !supervisors.has(pid));
     for (const pid of others.length > 0 ? others : members) signalProcess(pid, "SIGKILL");
     const group = set.pgid?.() ?? null;
     if (group !== null && others.length === members.length) signalProcessGroup(group, "SIGKILL");
     if (performance.now() >= deadline) return { signal: "SIGKILL", gone: set.members().length === 0 };
-    await sleep(POLL_MS);
+    // SIGKILL ends a process at once: look again soon, then send it again if needed.
+    if (await waitEmpty(set, Math.min(KILL_ROUND_MS, Math.max(0, deadline - performance.now())), members)) return { signal: "SIGKILL", gone: true };
   }
 }
 
-/** Resolves true once the set is empty, false after `timeoutMs`. */
-export async function waitEmpty(set: Pick<ProcessSet, "members">, timeoutMs: number): Promise<boolean> {
+/**
+ * Resolves true once the set is empty, false after `timeoutMs`. A full look
+ * (`members()`, a pass over /proc) is costly on a loaded machine, so in between it
+ * only checks that the processes last seen, and the cgroups, still hold something;
+ * only when they do not does it look again for anything started meanwhile.
+ */
+export async function waitEmpty(set: Pick<ProcessSet, "members" | "cgroups">, timeoutMs: number, seen: number[] = set.members()): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (set.members().length === 0) return true;
+    if (seen.length === 0) return true;
     if (performance.now() >= deadline) return false;
     await sleep(Math.min(POLL_MS, Math.max(1, deadline - performance.now())));
+    const inCgroups = (set.cgroups ?? []).flatMap((dir) => cgroupProcesses(dir));
+    seen = [...new Set([...seen.filter((pid) => isProcessAlive(pid)), ...inCgroups])];
+    if (seen.length === 0) seen = set.members();
   }
 }

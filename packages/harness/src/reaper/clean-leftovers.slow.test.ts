@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processStartTime } from "@sim/launcher-process/process-group";
+import { processStartTime } from "@sim/process-tree";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunRecord } from "../resources/run-record.js";
 import { registryFile } from "../resources/state-dir.js";

@@ -6,7 +6,7 @@
  */
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isProcessAlive, KILL_WAIT_MS, processStartTime, SIGKILL_AFTER_MS } from "@sim/launcher-process/process-group";
+import { isProcessAlive, KILL_WAIT_MS, processStartTime, SIGKILL_AFTER_MS } from "@sim/process-tree";
 import { readRunRecord, type RunRecord } from "../resources/run-record.js";
 import { runsDir } from "../resources/state-dir.js";
 import { listRunContainers, listRunNetworks } from "./docker-api.js";

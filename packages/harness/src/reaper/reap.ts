@@ -1,16 +1,11 @@
 /**
- * Removes what one run left behind: its process groups, processes marked with its
- * run id, and its containers and networks (listed in the record or labelled
- * `sim.run-id`). Used by the reaper after the harness died, and by `sim clean`.
+ * Removes what one run left behind: every process of the run (its recorded process
+ * groups, its cgroup, processes marked with its run id, and their descendants: see
+ * `findRunProcesses` in @sim/process-tree), and its containers and networks (listed
+ * in the record or labelled `sim.run-id`). Used by the reaper after the harness died,
+ * and by `sim clean`.
  */
-import {
-  isProcessAlive,
-  processesWithEnv,
-  processGroupMembers,
-  processStartTime,
-  RUN_ID_ENV,
-  terminateProcessGroup,
-} from "@sim/launcher-process/process-group";
+import { findRunProcesses, liveProcesses, processesWithEnv, RUN_ID_ENV, terminateRun } from "@sim/process-tree";
 import type { RecordedProcess, RunRecord } from "../resources/run-record.js";
 import { listRunContainers, listRunNetworks, removeContainer, removeNetwork } from "./docker-api.js";
 
@@ -27,7 +22,11 @@ export type DockerOutcome = "removed" | "gone" | "failed" | "would-remove";
 export interface ReapReport {
   runId: string;
   processes: { node: string; pid: number; pgid: number; outcome: ProcessOutcome }[];
-  /** Processes carrying the run's SIM_RUN_ID that had left their process group. */
+  /**
+   * Other processes of the run: outside every recorded process group (a setsid child,
+   * a double-forked daemon), found in the run's cgroup, by the run id in their
+   * environment, or below a recorded process.
+   */
   strays: { pid: number; outcome: ProcessOutcome }[];
   containers: { id: string; dockerHost: string | null; outcome: DockerOutcome; error?: string }[];
   networks: { id: string; dockerHost: string | null; outcome: DockerOutcome; error?: string }[];
@@ -45,6 +44,8 @@ export interface ReapOptions {
   killWaitMs: number;
   /** Also ask Docker engines (default true). */
   docker?: boolean;
+  /** Processes never to count as the run's (the reaper itself). */
+  exclude?: readonly number[];
 }
 
 /**
@@ -52,45 +53,45 @@ export interface ReapOptions {
  * time, or any member carrying the run's marker. Without /proc there is no way to
  * tell, and the record is trusted.
  */
-function isOurs(p: RecordedProcess, runId: string): boolean {
-  const members = processGroupMembers(p.pgid);
-  if (members === null) return true;
-  if (members.length === 0) return false;
-  if (p.startTime !== null && members.includes(p.pid) && processStartTime(p.pid) === p.startTime) return true;
-  const marked = new Set(processesWithEnv(RUN_ID_ENV, runId));
-  return members.some((pid) => marked.has(pid));
+function groupState(p: RecordedProcess, runId: string): { members: number[]; ours: boolean } {
+  const live = liveProcesses();
+  if (live === null) return { members: [p.pgid], ours: true };
+  const members = live.filter((m) => m.pgrp === p.pgid);
+  if (members.length === 0) return { members: [], ours: false };
+  if (p.startTime !== null && members.some((m) => m.pid === p.pid && m.startTime === p.startTime)) return { members: members.map((m) => m.pid), ours: true };
+  const marked = new Set(processesWithEnv({ [RUN_ID_ENV]: runId }));
+  return { members: members.map((m) => m.pid), ours: members.some((m) => marked.has(m.pid)) };
 }
 
 export async function reapRun(record: RunRecord, options: ReapOptions): Promise<ReapReport> {
   const report: ReapReport = { runId: record.runId, processes: [], strays: [], containers: [], networks: [], errors: [], clean: true };
   const dryRun = options.dryRun ?? false;
 
-  const groups = record.processes.map(async (p): Promise<void> => {
-    let outcome: ProcessOutcome;
-    const members = processGroupMembers(p.pgid);
-    if (members !== null && members.length === 0) outcome = "gone";
-    else if (!isOurs(p, record.runId)) outcome = "not-ours";
-    else if (dryRun) outcome = "would-stop";
-    else {
-      const r = await terminateProcessGroup(p.pgid, options);
-      outcome = !r.gone ? "survived" : r.signal === "SIGKILL" ? "killed" : r.signal === "SIGTERM" ? "terminated" : "gone";
+  const reapProcesses = async (): Promise<void> => {
+    // Which recorded groups are still the run's, before anything is signalled.
+    const groups = record.processes.map((p) => ({ p, ...groupState(p, record.runId) }));
+    const ours = groups.filter((g) => g.ours).map((g) => g.p);
+    const found = findRunProcesses(record.runId, ours, { exclude: options.exclude }).pids;
+    const inGroups = new Set(groups.filter((g) => g.ours).flatMap((g) => g.members));
+    const strays = found.filter((pid) => !inGroups.has(pid));
+    if (dryRun) {
+      for (const g of groups) report.processes.push({ node: g.p.node, pid: g.p.pid, pgid: g.p.pgid, outcome: g.members.length === 0 ? "gone" : g.ours ? "would-stop" : "not-ours" });
+      for (const pid of strays) report.strays.push({ pid, outcome: "would-stop" });
+      return;
     }
-    report.processes.push({ node: p.node, pid: p.pid, pgid: p.pgid, outcome });
-  });
-
-  const strays = async (): Promise<void> => {
-    // After the groups: whatever still carries the run id escaped its group (setsid, double fork).
-    await Promise.all(groups);
-    const pids = processesWithEnv(RUN_ID_ENV, record.runId);
-    await Promise.all(
-      pids.map(async (pid) => {
-        if (dryRun) return void report.strays.push({ pid, outcome: "would-stop" });
-        report.strays.push({ pid, outcome: await terminateProcess(pid, options) });
-      }),
-    );
+    // Everything at once: one SIGTERM round, one grace period, then SIGKILL.
+    const result = await terminateRun(record.runId, ours, { killAfterMs: options.killAfterMs, killWaitMs: options.killWaitMs, exclude: options.exclude });
+    const killed = new Set(result.killed);
+    const left = new Set(result.gone ? [] : findRunProcesses(record.runId, ours, { exclude: options.exclude }).pids);
+    const outcome = (pids: number[]): ProcessOutcome =>
+      pids.some((pid) => left.has(pid)) ? "survived" : pids.some((pid) => killed.has(pid)) ? "killed" : "terminated";
+    for (const g of groups) {
+      report.processes.push({ node: g.p.node, pid: g.p.pid, pgid: g.p.pgid, outcome: g.members.length === 0 ? "gone" : g.ours ? outcome(g.members) : "not-ours" });
+    }
+    for (const pid of strays) report.strays.push({ pid, outcome: outcome([pid]) });
   };
 
-  await Promise.all([strays(), options.docker === false ? undefined : reapDocker(record, dryRun, report)]);
+  await Promise.all([reapProcesses(), options.docker === false ? undefined : reapDocker(record, dryRun, report)]);
   report.processes.sort((a, b) => a.pid - b.pid);
   report.strays.sort((a, b) => a.pid - b.pid);
   report.clean =
@@ -98,30 +99,6 @@ export async function reapRun(record: RunRecord, options: ReapOptions): Promise<
     [...report.processes, ...report.strays].every((p) => p.outcome !== "survived" && p.outcome !== "would-stop") &&
     [...report.containers, ...report.networks].every((r) => r.outcome === "removed" || r.outcome === "gone");
   return report;
-}
-
-async function terminateProcess(pid: number, options: ReapOptions): Promise<ProcessOutcome> {
-  const wait = async (ms: number): Promise<boolean> => {
-    const deadline = performance.now() + ms;
-    while (isProcessAlive(pid)) {
-      if (performance.now() >= deadline) return false;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    return true;
-  };
-  if (!isProcessAlive(pid)) return "gone";
-  try {
-    process.kill(pid, "SIGTERM");
-  } catch {
-    return "gone";
-  }
-  if (await wait(options.killAfterMs)) return "terminated";
-  try {
-    process.kill(pid, "SIGKILL");
-  } catch {
-    return "killed";
-  }
-  return (await wait(options.killWaitMs)) ? "killed" : "survived";
 }
 
 /** Every engine the run used: the local one, plus each remote `docker_host` in the record. */

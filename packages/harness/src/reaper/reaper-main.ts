@@ -5,7 +5,7 @@
  * This is a program entry point: it may exit the process.
  */
 import { rmSync, writeFileSync } from "node:fs";
-import { isProcessAlive, KILL_WAIT_MS, processStartTime, SIGKILL_AFTER_MS } from "@sim/launcher-process/process-group";
+import { isProcessAlive, KILL_WAIT_MS, processStartTime, SIGKILL_AFTER_MS } from "@sim/process-tree";
 import { isEmptyRecord, readRunRecord } from "../resources/run-record.js";
 import { reapRun, remainingRecord } from "./reap.js";
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { processesWithEnv } from "@sim/launcher-process/process-group";
+import { processesWithEnv } from "@sim/process-tree";
 import { afterEach, describe, expect, it } from "vitest";
 import { isProcessAlive, killLeftovers, waitFor } from "./__fixtures__/processes.js";
 
@@ -30,7 +30,7 @@ describe("reaper", () => {
       harness.once("exit", (code) => reject(new Error(`harness-like exited early (${code})`)));
     });
     started.push(...info.pids);
-    const marked = processesWithEnv("SIM_RUN_ID", runId);
+    const marked = processesWithEnv({ SIM_RUN_ID: runId });
     // Two nodes, the stubborn node's child, and the escaper's child in its own session.
     expect(marked.length).toBeGreaterThanOrEqual(4);
     expect(existsSync(info.file)).toBe(true);
@@ -39,7 +39,7 @@ describe("reaper", () => {
     harness.kill("SIGKILL");
     const elapsed = await waitFor(
       "the run's processes, its registry file and the reaper to be gone",
-      () => processesWithEnv("SIM_RUN_ID", runId).length === 0 && !existsSync(info.file) && !isProcessAlive(info.reaperPid),
+      () => processesWithEnv({ SIM_RUN_ID: runId }).length === 0 && !existsSync(info.file) && !isProcessAlive(info.reaperPid),
       15_000,
     );
     // The stubborn node ignores SIGTERM, so this includes the SIGTERM -> SIGKILL delay (3 s).

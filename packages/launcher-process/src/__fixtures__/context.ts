@@ -1,4 +1,5 @@
 // Test support: a resolved scenario, an in-memory resource registry and the example nodes.
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { ResolvedProcessNode, ResolvedScenario } from "@sim/config";
 import type { LaunchContext, RunResources } from "@sim/coordinator";
@@ -36,7 +37,8 @@ export function processNode(id: string, command: string[], cwd: string, config: 
 export class MemoryResources implements RunResources {
   readonly processes = new Map<number, { node: string; pid: number; pgid: number }>();
   readonly added: number[] = [];
-  constructor(readonly runId = "test-run") {}
+  // Unique by default: a run's id names its cgroup and marks its processes, and test files run in parallel.
+  constructor(readonly runId = `test-run-${randomBytes(4).toString("hex")}`) {}
   addProcess(entry: { node: string; pid: number; pgid: number }): void {
     this.processes.set(entry.pid, entry);
     this.added.push(entry.pid);

@@ -2,12 +2,13 @@
  * Test support: scenarios around the Renode stand-in, a recording resource
  * registry and logger, and checks that processes are really gone.
  */
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResolvedRenodeNode, ResolvedScenario } from "@sim/config";
 import type { LaunchContext, RunResources } from "@sim/coordinator";
-import { processGroupAlive } from "../process-group.js";
+import { isProcessGroupAlive as processGroupAlive } from "@sim/process-tree";
 
 const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 
@@ -62,7 +63,8 @@ export function recordingResources(): RecordingResources {
     throw new Error("the Renode launcher creates no containers or networks");
   };
   return {
-    runId: "test-run",
+    // Unique: a run's id names its cgroup and marks its processes, and test files run in parallel.
+    runId: `test-run-${randomBytes(4).toString("hex")}`,
     processes,
     removed,
     addProcess: ({ node, pid, pgid }) => void processes.set(pid, { node, pgid }),
@@ -100,11 +102,12 @@ export type TestLaunchContext = LaunchContext & { resources: RecordingResources;
 
 export function launchContext(scenario: ResolvedScenario, extra: Partial<LaunchContext> = {}): TestLaunchContext {
   const logs: LogRecord[] = [];
+  const resources = recordingResources();
   return {
-    runId: "test-run",
+    runId: resources.runId,
     scenario,
     logDir: null,
-    resources: recordingResources(),
+    resources,
     logger: recordingLogger(logs),
     logs,
     ...extra,

@@ -2,7 +2,7 @@
 // ProcessTree, prints {"pid": <spawned pid>} once every escapee runs, then waits to
 // be killed. Args: <runId> <containment> <marker> <route...>
 import type { Containment } from "../types.js";
-import { ESCAPER, waitForRoutes, type Route } from "./markers.js";
+import { ESCAPER, waitForRoutes, type Route } from "../testing.js";
 import { spawnTree } from "./spawn-tree.js";
 
 const [runId, containment, marker, ...routes] = process.argv.slice(2) as [string, Containment, string, ...Route[]];

@@ -1,6 +1,6 @@
 // Test support: detached processes that look like a run's nodes, and waiting helpers.
 import { spawn } from "node:child_process";
-import { isProcessAlive, isProcessGroupAlive, signalProcessGroup } from "@sim/launcher-process/process-group";
+import { isProcessAlive, isProcessGroupAlive, signalProcessGroup } from "@sim/process-tree";
 
 /** A `sleep` in its own process group, marked with SIM_RUN_ID like a process node. */
 export function spawnNodeLike(runId: string): number {

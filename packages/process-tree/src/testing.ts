@@ -1,11 +1,14 @@
-// Test support: unique markers for the processes a test starts, and a /proc scan
-// that finds every one of them whatever became of its parent, session or environment.
+/**
+ * Test support (`@sim/process-tree/testing`): a node that tries every way of leaving
+ * processes behind, unique markers for the processes a test starts, and a /proc scan
+ * that finds every one of them whatever became of its parent, session or environment.
+ */
 import { randomInt } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 /** TEST FIXTURE: the node that tries every way of leaving processes behind. */
-export const ESCAPER = fileURLToPath(new URL("./escaper.mjs", import.meta.url));
+export const ESCAPER = fileURLToPath(new URL("../test/escaper.mjs", import.meta.url));
 
 /** Escape routes of the escaper fixture, and the suffix of the process each starts. */
 export const ROUTES = { setsid: 1, daemon: 2, "daemon-stdio": 3 } as const;
