@@ -7,23 +7,10 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { dockerEngineUp, labelled } from "./helpers/docker.js";
 import { repoRoot, runSimInProcess, scenariosDir, spawnSim, tempDir, waitForText } from "./helpers/sim-cli.js";
 
-const engineUp = (() => {
-  try {
-    execFileSync("docker", ["info"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!engineUp && process.env.SIM_REQUIRE_DOCKER === "1") throw new Error("SIM_REQUIRE_DOCKER=1 but no Docker engine answers `docker info`");
-if (!engineUp) console.warn("\n*** Docker engine not reachable: the harness Docker tests are SKIPPED ***\n");
-
-function labelled(kind: "ps" | "network ls", runLabel: string): string[] {
-  const args = kind === "ps" ? ["ps", "-a", "-q", "--filter", `label=${runLabel}`] : ["network", "ls", "-q", "--filter", `label=${runLabel}`];
-  return execFileSync("docker", args, { encoding: "utf8" }).split("\n").filter(Boolean);
-}
+const engineUp = dockerEngineUp("the harness Docker tests are");
 
 function runIdOf(stateDir: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -3,22 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NondeterminismError, runScenario } from "@sim/harness";
 import { describe, expect, test } from "vitest";
-import { repoRoot, runSimInProcess, scenariosDir, tempDir } from "./helpers/sim-cli.js";
-
-function scenarioWithNoise(dir: string): string {
-  const file = join(dir, "noise.yaml");
-  writeFileSync(
-    file,
-    [
-      "duration_sec: 0.5",
-      "nodes:",
-      `  noise: {type: process, command: [python3, ${JSON.stringify(join(repoRoot, "test/fixtures/wall-clock-node.py"))}], config: {target: sink}}`,
-      "  sink: {type: cloud}",
-      "network: {type: latency, default_latency_ms: 20}",
-    ].join("\n") + "\n",
-  );
-  return file;
-}
+import { scenarioWithNoise } from "./helpers/scenarios.js";
+import { runSimInProcess, scenariosDir, tempDir } from "./helpers/sim-cli.js";
 
 describe("--check-determinism", () => {
   test("a deterministic scenario passes and both runs are kept", { timeout: 60_000 }, async () => {

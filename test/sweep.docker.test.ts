@@ -7,24 +7,11 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { dockerEngineUp, labelled } from "./helpers/docker.js";
 import { processesWithArg } from "./helpers/processes.js";
 import { repoRoot, runSimInProcess, scenariosDir, tempDir } from "./helpers/sim-cli.js";
 
-const engineUp = (() => {
-  try {
-    execFileSync("docker", ["info"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!engineUp && process.env.SIM_REQUIRE_DOCKER === "1") throw new Error("SIM_REQUIRE_DOCKER=1 but no Docker engine answers `docker info`");
-if (!engineUp) console.warn("\n*** Docker engine not reachable: the sweep Docker test is SKIPPED ***\n");
-
-function labelled(kind: "ps" | "network ls", label: string): string[] {
-  const args = kind === "ps" ? ["ps", "-a", "-q", "--filter", `label=${label}`] : ["network", "ls", "-q", "--filter", `label=${label}`];
-  return execFileSync("docker", args, { encoding: "utf8" }).split("\n").filter(Boolean);
-}
+const engineUp = dockerEngineUp("the sweep Docker test is");
 
 describe.skipIf(!engineUp)("a sweep with Docker and process nodes", () => {
   test("--jobs 2: every member succeeds, and no container, network or process is left", { timeout: 300_000 }, async () => {

@@ -6,27 +6,13 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { processesWithArg, waitUntil } from "./helpers/processes.js";
+import { scenarioWithNoise } from "./helpers/scenarios.js";
+import { readCsv, withoutWallTime } from "./helpers/tables.js";
 import { repoRoot, runSimInProcess, spawnSim, tempDir } from "./helpers/sim-cli.js";
 
 const fixtures = join(repoRoot, "test/fixtures/sweep");
 const sweepFile = join(fixtures, "small-sweep.yaml");
 
-interface Row {
-  [column: string]: string;
-}
-
-function readCsv(path: string): Row[] {
-  const [header, ...lines] = readFileSync(path, "utf8").trim().split("\n");
-  const columns = header!.split(",");
-  return lines.map((line) => Object.fromEntries(line.split(",").map((cell, i) => [columns[i]!, cell])));
-}
-
-/** The table without the one column that differs between identical sweeps (wall time). */
-function withoutWallTime(path: string): string {
-  const lines = readFileSync(path, "utf8").trim().split("\n");
-  const drop = lines[0]!.split(",").indexOf("wall_sec");
-  return lines.map((l) => l.split(",").filter((_, i) => i !== drop).join(",")).join("\n");
-}
 
 describe("sim sweep", () => {
   test("members equal the same runs alone (by digest), with common seeds across points", { timeout: 180_000 }, async () => {
@@ -128,19 +114,10 @@ describe("sim sweep", () => {
 
   test("--verify re-runs finished members and catches a nondeterministic node with the first differing line", { timeout: 180_000 }, async () => {
     const dir = tempDir("sweep-verify");
-    writeFileSync(
-      join(dir, "noise.yaml"),
-      [
-        "duration_sec: 0.5",
-        "nodes:",
-        `  noise: {type: process, command: [python3, ${JSON.stringify(join(repoRoot, "test/fixtures/wall-clock-node.py"))}], config: {target: sink}}`,
-        "  sink: {type: cloud}",
-        "network: {type: latency, default_latency_ms: 20}",
-      ].join("\n") + "\n",
-    );
+    const noise = scenarioWithNoise(dir);
     const state = tempDir("state");
     const store = join(dir, "store");
-    const result = await runSimInProcess(["sweep", join(dir, "noise.yaml"), "--replicates", "2", "--out", store, "--verify", "1"], { stateDir: state });
+    const result = await runSimInProcess(["sweep", noise, "--replicates", "2", "--out", store, "--verify", "1"], { stateDir: state });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain("verified  1 member(s) re-run: 1 DIFFER (nondeterminism)");
     expect(result.stdout).toMatch(/first difference at trace line \d+:\n {8}run 1: .*"noise".*\n {8}run 2: .*"noise"/);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { processesWithArg, waitUntil } from "./helpers/processes.js";
 import { repoRoot, runSimInProcess, spawnSim, tempDir } from "./helpers/sim-cli.js";
+import { withoutWallTime } from "./helpers/tables.js";
 
 const sweepFile = join(repoRoot, "test/fixtures/sweep/small-sweep.yaml");
 
@@ -25,12 +26,6 @@ const available = slurmAvailable();
 if (!available) {
   if (process.env.SIM_REQUIRE_SLURM === "1") throw new Error("SIM_REQUIRE_SLURM=1 but no Slurm cluster answers (run scripts/ci/slurm-up.sh)");
   console.warn("\n*** Slurm tests SKIPPED: no cluster answers `sinfo` (scripts/ci/slurm-up.sh starts one) ***\n");
-}
-
-function withoutWallTime(path: string): string {
-  const lines = readFileSync(path, "utf8").trim().split("\n");
-  const drop = lines[0]!.split(",").indexOf("wall_sec");
-  return lines.map((l) => l.split(",").filter((_, i) => i !== drop).join(",")).join("\n");
 }
 
 function sweepJobs(): string[] {
