@@ -129,6 +129,32 @@ describe("sim sweep", () => {
     expect(verified.map((v) => v.ok)).toEqual([true, true]);
   });
 
+  test("a failing member does not stop the others; --fail-fast starts nothing new; failures are listed with their logs", { timeout: 180_000 }, async () => {
+    const dir = tempDir("sweep-fail");
+    const good = join(repoRoot, "examples/nodes/python/echo_node.py");
+    writeFileSync(
+      join(dir, "flaky.yaml"),
+      [
+        "duration_sec: 1",
+        "nodes:",
+        `  beacon: {type: process, command: [python3, ${JSON.stringify(good)}], config: {target: sink, period_us: 250000}}`,
+        "  sink: {type: cloud}",
+      ].join("\n") + "\n",
+    );
+    const state = tempDir("state");
+    // The second point's program does not exist: python3 starts and exits 2 at launch.
+    const args = ["sweep", join(dir, "flaky.yaml"), "--param", `nodes.beacon.command[1]=${good},${join(dir, "missing.py")}`, "--replicates", "2", "--jobs", "1"];
+    const all = await runSimInProcess([...args, "--out", join(dir, "all")], { stateDir: state });
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain("failed    2:");
+    expect(all.stdout).toMatch(/point 1 replicate 0 \(seed 0\): failed: node "beacon" failed: exited with code 2\n[^]*missing\.py[^]*\n {6}log .*member\.log\n/);
+    expect(readCsv(join(dir, "all", "results.csv")).map((r) => r.status)).toEqual(["succeeded", "succeeded", "failed", "failed"]);
+
+    const fast = await runSimInProcess([...args, "--out", join(dir, "fast"), "--fail-fast"], { stateDir: state });
+    expect(fast.code).toBe(1);
+    expect(readCsv(join(dir, "fast", "results.csv")).map((r) => r.status)).toEqual(["succeeded", "succeeded", "failed", "pending"]);
+  });
+
   test("--dry-run prints points, members, seeds and the executor plan, and writes nothing", async () => {
     const store = join(tempDir("sweep-dry"), "store");
     const result = await runSimInProcess(["sweep", sweepFile, "--out", store, "--dry-run"], { stateDir: tempDir("state") });

@@ -35,7 +35,10 @@ export function sweepResultText(result: SweepResult, shownAs: string, cwd: strin
   ];
   if (result.failed.length > 0) {
     lines.push(`  failed    ${n(result.failed.length)}:`);
-    for (const f of result.failed) lines.push(`    point ${f.point} replicate ${f.replicate} (seed ${f.seed}): ${f.status}${f.error ? `: ${f.error}` : ""}; log ${shown(f.log)}`);
+    for (const f of result.failed) {
+      const error = f.error ? `: ${f.error.replace(/\n/g, "\n      ")}` : "";
+      lines.push(`    point ${f.point} replicate ${f.replicate} (seed ${f.seed}): ${f.status}${error}`, `      log ${shown(f.log)}`);
+    }
   }
   if (result.verified.length > 0) {
     const bad = result.verified.filter((v) => !v.ok);

@@ -76,7 +76,8 @@ export async function collectRows(store: string, members: readonly TableMember[]
         status: result?.status ?? "pending",
         digest: result?.digest ?? null,
         wall_sec: result?.wall_sec ?? null,
-        error: result?.error?.message ?? null,
+        // The first line: a table cell, not a log (result.json and the logs have the rest).
+        error: result?.error?.message.split("\n")[0] ?? null,
         metrics: Object.fromEntries(metrics.map((metric) => [metric, summary ? metricValue(summary, metric) : null])),
       };
     }),
