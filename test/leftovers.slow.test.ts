@@ -6,7 +6,8 @@
  * each run, /proc is searched for the test's unique marker; the CLI must have exited
  * and its summary must say what the search says.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedProcessNode } from "@sim/config";
 import type { NodeLauncher, StartedNode } from "@sim/coordinator";
@@ -14,7 +15,7 @@ import { runScenario } from "@sim/harness";
 import { processLauncher, type StartedProcess } from "@sim/launcher-process";
 import { ESCAPER, aliveRoutes, killMarked, markedProcesses, newMarker, waitForRoutes, type Route } from "@sim/process-tree/testing";
 import { afterEach, describe, expect, test } from "vitest";
-import { spawnSim, tempDir, waitForText } from "./helpers/sim-cli.js";
+import { repoRoot, spawnSim, tempDir, waitForText } from "./helpers/sim-cli.js";
 
 const ROUTES: Route[] = ["setsid", "daemon", "daemon-stdio"];
 
@@ -127,6 +128,57 @@ describe("sim run leaves nothing behind", () => {
     expect(aliveRoutes(marker, ROUTES)).toEqual([]);
     await waitForText(() => String(registryFiles(stateDir).length), "0", 15_000);
   });
+});
+
+/** Root here, with setpriv: the CLI can also be run as an unprivileged user (no cgroup: the subreaper supervisor). */
+const canDropRoot = process.platform === "linux" && process.getuid?.() === 0 && existsSync("/usr/bin/setpriv");
+
+/** Parent, grandparent, ... of `pid`, up to init. */
+function ancestors(pid: number): number[] {
+  const found: number[] = [];
+  for (let p = pid; p > 1; ) {
+    const stat = readFileSync(`/proc/${p}/stat`, "latin1");
+    p = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    found.push(p);
+  }
+  return found;
+}
+
+/** The real CLI as user `nobody`, with folders it can write. */
+function spawnSimAsNobody(args: string[], dir: string): { child: ChildProcess; exited: Promise<{ code: number | null }>; stderr: () => string } {
+  chmodSync(dir, 0o777);
+  const child = spawn(
+    "/usr/bin/setpriv",
+    ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "--conditions=@sim/source", "--import", "tsx", join(repoRoot, "packages/harness/src/cli.ts"), ...args],
+    { cwd: repoRoot, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, XDG_STATE_HOME: join(dir, "state") }, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let err = "";
+  child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
+  return { child, exited: new Promise((resolve) => child.once("exit", (code) => resolve({ code }))), stderr: () => err };
+}
+
+describe.skipIf(!canDropRoot)("as a user without root (containment subreaper)", () => {
+  for (const end of ["SIGTERM", "SIGKILL"] as const) {
+    test(`${end} to the CLI: no process of the node left`, { timeout: 120_000 }, async () => {
+      const dir = tempDir("leftovers-nobody");
+      const marker = newMarker();
+      markers.push(marker);
+      const sim = spawnSimAsNobody(["run", scenario(dir, marker, [...ROUTES, "ignore-term"], { paced: true }), "--out", join(dir, "out")], dir);
+      await waitForRoutes(marker, ROUTES, 60_000);
+      // The escapees are below the supervisor, whatever they did with sessions and environment.
+      expect(markedProcesses(marker).every((pid) => ancestors(pid).some((a) => readFileSync(`/proc/${a}/cmdline`, "latin1").includes("sim-supervise.py")))).toBe(true);
+      sim.child.kill(end);
+      const exit = await exitWithin(sim.exited, EXIT_BOUND_MS);
+      if (end === "SIGTERM") expect(exit.code, sim.stderr()).toBe(130);
+      const started = Date.now();
+      while (markedProcesses(marker).length > 0 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 100));
+      expect(aliveRoutes(marker, ROUTES)).toEqual([]);
+      if (end === "SIGTERM") {
+        const summary = JSON.parse(readFileSync(join(dir, "out", "summary.json"), "utf8")) as { cleanup: { processes_left: number } };
+        expect(summary.cleanup.processes_left).toBe(0);
+      }
+    });
+  }
 });
 
 describe("the cleanup report comes from an independent search", () => {

@@ -161,6 +161,7 @@ async function launchProcess(
   }
   // Detached: the child called setsid(), so its process group id is its pid.
   ctx.resources.addProcess({ node: node.id, pid, pgid: pid });
+  logger.debug({ pid, containment: tree.containment }, "started");
   // The program's own exit (with a supervisor, not the supervisor's).
   const exited: Promise<NodeExit> = tree.exited;
 

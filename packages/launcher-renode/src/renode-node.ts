@@ -195,6 +195,7 @@ export class RenodeNode implements ExternalNode {
     });
     this.process = proc;
     this.register(proc.pid);
+    this.logger.debug({ pid: proc.pid, containment: proc.containment }, "Renode started");
 
     // Startup has one deadline for everything: connecting and every setup command.
     const abort = (reason: Error) => this.transport?.close(reason);
