@@ -152,6 +152,41 @@ describe("sim run", () => {
     expect(existsSync(join(dir, "a")) || existsSync(join(dir, "b")) || existsSync(join(dir, "c"))).toBe(false);
   });
 
+  test("an --out that is a file, under /proc, or inside a file exits 2 naming the folder, and starts nothing", async () => {
+    const dir = tempDir("out-bad");
+    const file = join(dir, "a-file");
+    writeFileSync(file, "x");
+    for (const [out, reason] of [
+      [file, "it is a file, not a folder"],
+      [join(file, "sub"), `${file} is a file, not a folder`],
+      ["/proc/x", "it is on a virtual filesystem (/proc), not a place for files"],
+    ] as const) {
+      const result = await runSimInProcess(["run", minimal, "--out", out], { stateDir: tempDir("state") });
+      expect(result.code, out).toBe(2);
+      expect(result.stderr).toBe(`sim: cannot write the outputs to ${out}: ${reason}\n`);
+    }
+  });
+
+  test("an output folder that already holds a run is refused unless --force", async () => {
+    const out = tempDir("out-twice");
+    const state = tempDir("state");
+    expect((await runSimInProcess(["run", minimal, "--out", out], { stateDir: state })).code).toBe(0);
+    const again = await runSimInProcess(["run", minimal, "--out", out], { stateDir: state });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("it already holds a run (summary.json); pass --force");
+    expect((await runSimInProcess(["run", minimal, "--out", out, "--force"], { stateDir: state })).code).toBe(0);
+  });
+
+  test("output.dir may not climb out of the scenario's folder unless --out says where", async () => {
+    const dir = tempDir("out-climb");
+    const scenario = join(dir, "s.yaml");
+    writeFileSync(scenario, `${readFileSync(minimal, "utf8")}\noutput:\n  dir: ../elsewhere\n`);
+    const result = await runSimInProcess(["run", scenario], { stateDir: tempDir("state") });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`${scenario.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: error: output.dir ".*elsewhere" is outside the scenario's folder`));
+    expect((await runSimInProcess(["run", scenario, "--out", join(dir, "out")], { stateDir: tempDir("state") })).code).toBe(0);
+  });
+
   test("a bad --seed is a usage error with exit 2", async () => {
     const result = await runSimInProcess(["run", minimal, "--seed", "-3"], { stateDir: tempDir("state") });
     expect(result.code).toBe(2);

@@ -66,7 +66,7 @@ describe.skipIf(!engineUp)("docker nodes through the harness", () => {
     );
     const sim = spawnSim(["run", scenario, "--out", join(dir, "out"), "--verbose"], { stateDir: state });
     const runId = await runIdOf(state);
-    await waitForText(sim.stderr, /"virtual_sec":(0\.[1-9]|[1-9])/, 120_000);
+    await waitForText(sim.stderr, /virtual_sec=(0\.[1-9]|[1-9])/, 120_000);
     expect(labelled("ps", `sim.run-id=${runId}`)).toHaveLength(2);
     expect(labelled("network ls", `sim.run-id=${runId}`).length).toBeGreaterThanOrEqual(1);
 

@@ -3,4 +3,7 @@
 import { runCli } from "./cli/program.js";
 import { processIo } from "./cli/io.js";
 
-process.exitCode = await runCli(process.argv.slice(2), processIo());
+const io = processIo();
+const code = await runCli(process.argv.slice(2), io);
+io.finished();
+process.exitCode = code;

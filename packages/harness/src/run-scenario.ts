@@ -1,7 +1,8 @@
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import {
   loadScenario,
+  locateProblems,
   parseKeyPath,
   ScenarioInvalidError,
   validateScenario,
@@ -33,6 +34,7 @@ import {
   writeSummary,
   type Versions,
 } from "./outputs.js";
+import { checkOutputDir, prepareOutputDir } from "./output-dir.js";
 import { planOf, type RunPlan } from "./plan.js";
 import { defaultStateDir } from "./resources/state-dir.js";
 import { SimulationLauncher, newRunId, type CleanupReport } from "./simulation-launcher.js";
@@ -56,6 +58,8 @@ export interface RunOptions {
   keepTrace?: boolean;
   /** Output folder; default: the scenario's `output.dir`, else `runs/<scenario>-<seed>-<time>` under `cwd`. */
   outDir?: string;
+  /** Write into an output folder that already holds a run's summary.json (default: refuse). */
+  force?: boolean;
   /** Validate and return the plan; start nothing, write nothing. */
   dryRun?: boolean;
   /** Wall-clock limit for the whole run, in seconds. */
@@ -148,14 +152,17 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
     logger,
   });
 
-  const problems = [...warnings, ...(await launcher.validate())];
+  const problems = [...warnings, ...(await launcher.validate()), ...outputDirProblems(scenario, options)];
   if (problems.some((p) => p.severity === "error")) throw new ScenarioInvalidError(problems);
   const plan = planOf(scenario, launcher.describeExternal());
+  const outDirCheck = { marker: OUTPUT_FILES.summary, force: options.force ?? false, forceHint: "pass --force (force: true) to overwrite it, or choose another --out" };
   if (options.dryRun) {
+    await checkOutputDir(outDir, outDirCheck);
     return { success: true, seed: scenario.seed, durationSec: 0, digest: null, eventCount: 0, summary: null, outDir: null, interrupted: false, plan };
   }
 
   const version = await versions();
+  await prepareOutputDir(outDir, outDirCheck);
   await prepareOutDir(outDir);
   await writeResolvedScenario(outDir, scenario, version);
 
@@ -241,6 +248,23 @@ async function resolveInput(input: string | ScenarioInput | ResolvedScenario, op
     throw new ScenarioInvalidError([problem("seed-out-of-range", ["seed"], `--seed must be a non-negative integer, got ${seed}`)]);
   }
   return { ...loaded, scenario: { ...loaded.scenario, seed } };
+}
+
+/**
+ * A scenario's `output.dir` stays inside the scenario's folder: a scenario file from
+ * somewhere else must not write elsewhere on its own. `--out` (outDir) may.
+ */
+function outputDirProblems(scenario: ResolvedScenario, options: RunOptions): Problem[] {
+  const dir = scenario.output.dir;
+  if (options.outDir !== undefined || dir === null) return [];
+  const rel = relative(scenario.base_dir, dir);
+  if (rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) return [];
+  return locateProblems(scenario, [
+    {
+      ...problem("output-dir-outside", ["output", "dir"], `output.dir ${JSON.stringify(dir)} is outside the scenario's folder ${scenario.base_dir}`),
+      hint: "give a folder inside the scenario's folder, or choose the folder on the command line with --out",
+    },
+  ]);
 }
 
 function overridesOf(set: RunOptions["set"]): Override[] {

@@ -5,8 +5,10 @@ export const ExitCode = {
   simulationFailed: 1,
   /** Invalid input: nothing was started. */
   invalidInput: 2,
-  /** Interrupted by SIGINT/SIGTERM (128 + SIGINT). */
+  /** Interrupted by SIGINT (128 + 2). */
   interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15). */
+  terminated: 143,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -35,6 +35,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--dry-run", "validate and print the plan; start nothing")
     .option("--verbose", "debug logs on stderr")
     .option("--out <dir>", "output folder (default: runs/<scenario>-<seed>-<time>)")
+    .option("--force", "write into an output folder that already holds a run")
     .option("--timeout <sec>", "wall-clock limit for the whole run", parseSeconds)
     .option("--json", "print exactly one JSON object (the summary) on stdout")
     .option("--no-progress", "no progress bar")

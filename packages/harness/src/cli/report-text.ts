@@ -1,5 +1,6 @@
 /** The short human-readable texts of `sim run`: the dry-run plan and the end-of-run summary. */
-import { relative } from "node:path";
+import { existsSync } from "node:fs";
+import { join, relative } from "node:path";
 import type { RunPlan } from "../plan.js";
 import type { RunSummaryJson } from "../run-scenario.js";
 import { OUTPUT_FILES } from "../outputs.js";
@@ -35,7 +36,8 @@ export function summaryText(summary: RunSummaryJson, shownAs: string, outDir: st
   const status = summary.success ? "success" : summary.interrupted ? "INTERRUPTED" : "FAILED";
   const m = summary.messages;
   const drops = Object.entries(m.dropped_by_reason).map(([reason, count]) => `${reason} ${n(count)}`).join(", ");
-  const speed = summary.wall_sec > 0 ? ` (${n(Math.round(summary.duration_sec / summary.wall_sec))}x real time)` : "";
+  // A run that stopped before virtual time moved has no speed to speak of.
+  const speed = summary.wall_sec > 0 && summary.duration_sec > 0 ? ` (${n(Math.round(summary.duration_sec / summary.wall_sec))}x real time)` : "";
   const lines = [
     `${shownAs}: ${status}`,
     `  seed      ${summary.seed}; ${summary.duration_sec} s virtual in ${summary.wall_sec.toFixed(2)} s${speed}`,
@@ -46,7 +48,7 @@ export function summaryText(summary: RunSummaryJson, shownAs: string, outDir: st
   for (const [series, f] of Object.entries(summary.latency_ms)) {
     lines.push(`  latency   ${series}: p50 ${ms(f.p50)}, p95 ${ms(f.p95)}, p99 ${ms(f.p99)} (${n(f.count)} samples)`);
   }
-  if (summary.error) lines.push(`  error     ${summary.error.node ? `node "${summary.error.node}": ` : ""}${summary.error.message}`);
+  if (summary.error) lines.push(...errorLines(summary.error, outDir, cwd));
   const c = summary.cleanup;
   lines.push(
     `  cleanup   ${n(c.processes_left)} processes, ${n(c.containers_left)} containers left` +
@@ -57,4 +59,25 @@ export function summaryText(summary: RunSummaryJson, shownAs: string, outDir: st
   const shown = rel === "" ? "." : rel.startsWith("..") ? outDir : rel;
   lines.push(`  outputs   ${shown}/ (${[OUTPUT_FILES.trace, OUTPUT_FILES.summary, OUTPUT_FILES.metrics, OUTPUT_FILES.resolvedScenario].join(", ")})`);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * The failure, once: `node "x" failed: exited with code 3`, the node's last output
+ * indented under it, and where its whole log is.
+ */
+function errorLines(error: NonNullable<RunSummaryJson["error"]>, outDir: string, cwd: string): string[] {
+  const node = error.node;
+  const alreadyNamed = node !== null && error.message.startsWith(`node "${node}"`);
+  const [first = "", ...rest] = `${node !== null && !alreadyNamed ? `node "${node}": ` : ""}${error.message}`.split("\n");
+  const lines = [`  error     ${first}`, ...rest.map((line) => `          ${line}`)];
+  if (node !== null) {
+    const log = join(outDir, OUTPUT_FILES.logs, `${node}.log`);
+    if (existsSync(log)) lines.push(`            log: ${shownPath(log, cwd)}`);
+  }
+  return lines;
+}
+
+function shownPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === "" ? "." : rel.startsWith("..") ? path : rel;
 }

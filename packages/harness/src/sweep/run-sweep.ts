@@ -14,7 +14,6 @@ import {
   loadScenario,
   loadSweep,
   ScenarioInvalidError,
-  SimError,
   validateSweep,
   type Problem,
   type ResolvedScenario,
@@ -23,6 +22,7 @@ import {
 } from "@sim/config";
 import type { AnyNodeLauncher } from "../launchers.js";
 import { defaultLaunchers } from "../launchers.js";
+import { checkOutputDir, prepareOutputDir } from "../output-dir.js";
 import { versions } from "../outputs.js";
 import { runScenario } from "../run-scenario.js";
 import { SIM_VERSION } from "../version.js";
@@ -127,13 +127,6 @@ export interface SweepResult {
   files: { results: string; results_jsonl: string; points: string; sweep: string } | null;
 }
 
-/** The sweep's store folder cannot be created or written. Invalid input: exit 2. */
-export class SweepStoreError extends SimError {
-  constructor(dir: string, reason: string) {
-    super("SIM_SWEEP_STORE_UNUSABLE", `cannot use ${dir} as the sweep's store: ${reason}`);
-  }
-}
-
 /** How many members `--dry-run` shows. */
 const PREVIEW_MEMBERS = 5;
 
@@ -171,7 +164,10 @@ export async function runSweep(sweepOrPath: string | SweepInput | SweepDefinitio
     })),
     executor: executor.plan(distinct.length - finished.size),
   };
-  if (options.dryRun) return { success: true, interrupted: false, outDir: null, plan, ran: 0, failed: [], verified: [], files: null };
+  if (options.dryRun) {
+    await checkOutputDir(store);
+    return { success: true, interrupted: false, outDir: null, plan, ran: 0, failed: [], verified: [], files: null };
+  }
 
   await executor.check();
   await prepareStore(store);
@@ -263,7 +259,7 @@ async function planMembers(sweep: SweepDefinition, options: SweepRunOptions, exe
     try {
       const { scenario } = await loadScenario(sweep.scenario, { overrides: point.overrides });
       // A dry run of the point: the launchers' checks (programs, images, firmware) too.
-      await runScenario(scenario, { dryRun: true, launchers, ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}) });
+      await runScenario(scenario, { dryRun: true, outDir: options.outDir, launchers, ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}) });
       problems.push(...concurrencyProblems(scenario, executor, options));
       resolved.push(scenario);
     } catch (error) {
@@ -353,12 +349,10 @@ function parameterKeys(sweep: SweepDefinition): string[] {
   return [...sweep.parameters.map((p) => p.key), ...sweep.zip.flatMap((g) => g.map((p) => p.key))];
 }
 
+/** The store must be a folder we can write (checked before anything starts, like a run's output folder). */
 async function prepareStore(store: string): Promise<void> {
-  try {
-    await mkdir(join(store, STORE_FILES.members), { recursive: true });
-  } catch (error) {
-    throw new SweepStoreError(store, (error as Error).message);
-  }
+  await prepareOutputDir(store);
+  await mkdir(join(store, STORE_FILES.members), { recursive: true });
 }
 
 /** Counts for the progress callback, and an ETA from the members finished so far. */

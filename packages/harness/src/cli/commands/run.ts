@@ -1,11 +1,14 @@
 import { homedir } from "node:os";
 import { formatProblem, parseOverride, ScenarioInvalidError, ScenarioUnreadableError, SimError } from "@sim/config";
-import { pino } from "pino";
+import type { Logger } from "pino";
+import { cliLogger } from "../log-lines.js";
 import { defaultLaunchers } from "../../launchers.js";
 import { runScenario, type RunResult } from "../../run-scenario.js";
 import { defaultStateDir } from "../../resources/state-dir.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { Interrupts } from "../interrupts.js";
+import { OutputDirError } from "../../output-dir.js";
 import { ProgressBar } from "../progress.js";
 import { planText, summaryText } from "../report-text.js";
 
@@ -20,24 +23,26 @@ export interface RunCommandOptions {
   json?: boolean;
   progress: boolean;
   checkDeterminism?: boolean;
+  force?: boolean;
 }
 
 /** `sim run <scenario>`: exit 0 success, 1 the simulation failed, 2 invalid input, 130 interrupted. */
 export async function runCommand(file: string, options: RunCommandOptions, io: CliIo): Promise<number> {
-  const logger = pino({ level: options.verbose ? "debug" : "warn", base: undefined }, { write: (line: string) => io.stderr(line) });
-  const interrupt = new AbortController();
-  let signals = 0;
-  const stopListening = io.onSignal((signal) => {
-    signals += 1;
-    if (signals === 1) {
-      io.stderr(`\nsim: ${signal}: stopping the run cleanly (press Ctrl-C again to force)\n`);
-      interrupt.abort(signal);
-    } else {
-      io.stderr(`sim: ${signal} again: leaving now; the reaper removes what is still running\n`);
-      io.forceExit(ExitCode.interrupted);
-    }
+  // A log line while the progress bar is drawn: clear the bar's line first (it redraws on its next update).
+  const screen = { barActive: false };
+  const logger = cliLogger(options.verbose ?? false, (text) => {
+    if (text !== "") io.stderr(screen.barActive ? `\r\u001b[2K${text}` : text);
   });
+  const interrupts = new Interrupts(io, { stopping: "stopping the run cleanly", leaving: "leaving now; the reaper removes what is still running" });
+  try {
+    return await runAndReport(file, options, io, logger, interrupts, screen);
+  } finally {
+    // Only now: a signal while the summary is being written must not cut it short.
+    interrupts.dispose();
+  }
+}
 
+async function runAndReport(file: string, options: RunCommandOptions, io: CliIo, logger: Logger, interrupts: Interrupts, screen: { barActive: boolean }): Promise<number> {
   const showProgress = io.isTTY && options.progress && !options.json && !options.dryRun;
   let bar: ProgressBar | null = null;
   let result: RunResult;
@@ -48,7 +53,8 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
       outDir: options.out,
       dryRun: options.dryRun,
       timeoutSec: options.timeout,
-      signal: interrupt.signal,
+      signal: interrupts.signal,
+      ...(options.force ? { force: true } : {}),
       checkDeterminism: options.checkDeterminism,
       stateDir: defaultStateDir(io.env, homedir()),
       launchers: defaultLaunchers({ env: io.env }),
@@ -57,16 +63,17 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
         ? (p) => {
             bar ??= new ProgressBar(p.durationUs / 1e6, process.stderr);
             bar.update(p);
+            screen.barActive = true;
           }
         : (p) => logger.debug({ virtual_sec: p.nowUs / 1e6, events: p.events, realtime_factor: p.realtimeFactor }, "progress"),
     });
   } catch (error) {
     (bar as ProgressBar | null)?.stop();
-    return reportError(error, options, io);
-  } finally {
-    stopListening();
+    screen.barActive = false;
+    return reportError(error, options, io, interrupts);
   }
   (bar as ProgressBar | null)?.stop();
+  screen.barActive = false;
 
   if (result.summary === null) {
     io.stdout(options.json ? `${JSON.stringify(result.plan, null, 2)}\n` : planText(result.plan));
@@ -74,12 +81,12 @@ export async function runCommand(file: string, options: RunCommandOptions, io: C
   }
   if (options.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
   else io.stdout(summaryText(result.summary, file, result.outDir ?? ".", process.cwd()));
-  if (result.interrupted) return ExitCode.interrupted;
+  if (result.interrupted) return interrupts.exitCode();
   return result.success ? ExitCode.ok : ExitCode.simulationFailed;
 }
 
 /** User mistakes and failed runs get a message and an exit code, never a stack trace. */
-function reportError(error: unknown, options: RunCommandOptions, io: CliIo): number {
+function reportError(error: unknown, options: RunCommandOptions, io: CliIo, interrupts: Interrupts): number {
   if (error instanceof ScenarioInvalidError || error instanceof ScenarioUnreadableError) {
     if (options.json) io.stdout(`${JSON.stringify({ success: false, error: { code: error.code, message: error.message }, problems: error.problems }, null, 2)}\n`);
     for (const problem of error.problems) io.stderr(`${formatProblem(problem)}\n`);
@@ -90,7 +97,8 @@ function reportError(error: unknown, options: RunCommandOptions, io: CliIo): num
   if (error instanceof SimError) {
     if (options.json) io.stdout(`${JSON.stringify({ success: false, error: { code: error.code, message: error.message } }, null, 2)}\n`);
     io.stderr(`sim: ${error.message}\n`);
-    return error.code === "SIM_INTERRUPTED" ? ExitCode.interrupted : ExitCode.simulationFailed;
+    if (error instanceof OutputDirError) return ExitCode.invalidInput;
+    return error.code === "SIM_INTERRUPTED" ? interrupts.exitCode() : ExitCode.simulationFailed;
   }
   throw error;
 }

@@ -7,6 +7,7 @@ import { defaultStateDir } from "../../resources/state-dir.js";
 import { runSweep, type SweepResult } from "../../sweep/run-sweep.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { Interrupts } from "../interrupts.js";
 import { sweepPlanText, sweepResultText } from "../sweep-text.js";
 
 export interface SweepCommandOptions {
@@ -28,23 +29,19 @@ export interface SweepCommandOptions {
 }
 
 /** Errors that mean "fix your input", not "the sweep failed". */
-const INVALID_INPUT_CODES = new Set(["SIM_SLURM_UNAVAILABLE", "SIM_SWEEP_STORE_UNUSABLE", "SIM_SWEEP_STORE_BUSY"]);
+const INVALID_INPUT_CODES = new Set(["SIM_SLURM_UNAVAILABLE", "SIM_OUTPUT_DIR", "SIM_SWEEP_STORE_BUSY"]);
 
 /** `sim sweep`: exit 0 every member succeeded, 1 some failed, 2 invalid input, 130 interrupted. */
 export async function sweepCommand(file: string, options: SweepCommandOptions, io: CliIo): Promise<number> {
-  const interrupt = new AbortController();
-  let signals = 0;
-  const stopListening = io.onSignal((signal) => {
-    signals += 1;
-    if (signals === 1) {
-      io.stderr(`\nsim: ${signal}: stopping the running members cleanly; finished ones are kept (press Ctrl-C again to force)\n`);
-      interrupt.abort(signal);
-    } else {
-      io.stderr(`sim: ${signal} again: leaving now; each member's reaper removes what it left\n`);
-      io.forceExit(ExitCode.interrupted);
-    }
-  });
+  const interrupts = new Interrupts(io, { stopping: "stopping the running members cleanly; finished ones are kept", leaving: "leaving now; each member's reaper removes what it left" });
+  try {
+    return await sweepAndReport(file, options, io, interrupts);
+  } finally {
+    interrupts.dispose();
+  }
+}
 
+async function sweepAndReport(file: string, options: SweepCommandOptions, io: CliIo, interrupts: Interrupts): Promise<number> {
   const showProgress = io.isTTY && options.progress && !options.json && !options.dryRun;
   const bar = showProgress
     ? new cliProgress.SingleBar(
@@ -65,7 +62,7 @@ export async function sweepCommand(file: string, options: SweepCommandOptions, i
       ...(options.verify !== undefined ? { verify: options.verify } : {}),
       ...(options.dryRun ? { dryRun: true } : {}),
       slurm: { sbatchOptions: options.slurmOpt, ...(options.maxParallel !== undefined ? { maxParallel: options.maxParallel } : {}) },
-      signal: interrupt.signal,
+      signal: interrupts.signal,
       env: io.env,
       stateDir: defaultStateDir(io.env, homedir()),
       baseDir: process.cwd(),
@@ -81,9 +78,7 @@ export async function sweepCommand(file: string, options: SweepCommandOptions, i
     });
   } catch (error) {
     if (barStarted) bar?.stop();
-    return reportError(error, options, io);
-  } finally {
-    stopListening();
+    return reportError(error, options, io, interrupts);
   }
   if (barStarted) bar?.stop();
 
@@ -93,7 +88,7 @@ export async function sweepCommand(file: string, options: SweepCommandOptions, i
   }
   if (options.json) io.stdout(`${JSON.stringify({ schema_version: 1, ...result }, null, 2)}\n`);
   else io.stdout(sweepResultText(result, file, process.cwd()));
-  if (result.interrupted) return ExitCode.interrupted;
+  if (result.interrupted) return interrupts.exitCode();
   return result.success ? ExitCode.ok : ExitCode.simulationFailed;
 }
 
@@ -151,7 +146,7 @@ function defaultStore(file: string, options: SweepCommandOptions): string {
   return resolve("runs", fromFlags ? `${name}-sweep` : name);
 }
 
-function reportError(error: unknown, options: SweepCommandOptions, io: CliIo): number {
+function reportError(error: unknown, options: SweepCommandOptions, io: CliIo, interrupts: Interrupts): number {
   if (error instanceof ScenarioInvalidError || error instanceof ScenarioUnreadableError) {
     if (options.json) io.stdout(`${JSON.stringify({ schema_version: 1, success: false, error: { code: error.code, message: error.message }, problems: error.problems }, null, 2)}\n`);
     for (const problem of error.problems) io.stderr(`${formatProblem(problem)}\n`);
@@ -162,7 +157,7 @@ function reportError(error: unknown, options: SweepCommandOptions, io: CliIo): n
     if (options.json) io.stdout(`${JSON.stringify({ schema_version: 1, success: false, error: { code: error.code, message: error.message } }, null, 2)}\n`);
     io.stderr(`sim: ${error.message}\n`);
     if (INVALID_INPUT_CODES.has(error.code)) return ExitCode.invalidInput;
-    return error.code === "SIM_INTERRUPTED" ? ExitCode.interrupted : ExitCode.simulationFailed;
+    return error.code === "SIM_INTERRUPTED" ? interrupts.exitCode() : ExitCode.simulationFailed;
   }
   throw error;
 }
