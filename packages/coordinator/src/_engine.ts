@@ -149,6 +149,8 @@ class LinkRecord implements Rng, AleaState {
 interface PendingInbound {
   at: number;
   link: LinkRecord;
+  /** Message id. */
+  msg: number;
   sent: number;
   size: number;
   payload: unknown;
@@ -240,6 +242,8 @@ export class Engine {
   private slotKind = new Uint8Array(1024);
   private slotNode = new Int32Array(1024);
   private slotTag = new Float64Array(1024);
+  /** Message id of a delivery. */
+  private slotMsgId = new Float64Array(1024);
   private slotMsg: (Message | null)[] = new Array<Message | null>(1024).fill(null);
   private slotLink: (LinkRecord | null)[] = new Array<LinkRecord | null>(1024).fill(null);
   private freeSlots = new Int32Array(1024);
@@ -356,13 +360,14 @@ export class Engine {
     // too big for V8 to inline the small calls it makes (e.g. random draws).
     if (!(sizeBytes >= 0 && sizeBytes <= Number.MAX_SAFE_INTEGER && Math.floor(sizeBytes) === sizeBytes)) throw badSize(to, sizeBytes);
     const now = this.nowUs;
-    this.sent++;
+    // The message id: sends are numbered 0, 1, 2... in the order the engine takes them.
+    const id = this.sent++;
     from.sent++;
     let link = from.lastLink;
     if (from.lastTo !== to || link === null) {
       const toIdx = this.indexOf.get(to);
       if (toIdx === undefined) {
-        this.sendToNowhere(from, to, payload, sizeBytes, now, json);
+        this.sendToNowhere(from, to, id, payload, sizeBytes, now, json);
         return;
       }
       link = this.link(from.index, toIdx);
@@ -372,19 +377,19 @@ export class Engine {
     link.sent++;
     link.bytes += sizeBytes;
     const trace = this.trace;
-    if (trace !== null) this.traceSend(trace, from, now, link, sizeBytes, payload, json);
+    if (trace !== null) this.traceSend(trace, from, now, link, id, sizeBytes, payload, json);
     let at: number;
     if (link.fast !== null) {
       at = link.fast.deliverAtUs(sizeBytes, now, link);
       if (at === -1) {
-        this.drop(link, "loss", sizeBytes, now);
+        this.drop(link, id, "loss", sizeBytes, now);
         return;
       }
     } else {
       const route: Route = link.route !== null ? link.route.route(sizeBytes, now, link) : this.o.network.route(link.fromId, link.toId, sizeBytes, now, link);
       const routed = (route as { deliverAtUs?: number }).deliverAtUs;
       if (routed === undefined) {
-        this.drop(link, (route as { drop: string }).drop, sizeBytes, now);
+        this.drop(link, id, (route as { drop: string }).drop, sizeBytes, now);
         return;
       }
       at = routed;
@@ -392,12 +397,13 @@ export class Engine {
     if (!(at >= now && Math.floor(at) === at)) throw badDelivery(link, at, now);
     if (at >= this.endUs) return; // would land after the end: in flight
     if (link.toExternal) {
-      this.inbox[link.toIdx]!.push({ at, link, sent: now, size: sizeBytes, payload });
+      this.inbox[link.toIdx]!.push({ at, link, msg: id, sent: now, size: sizeBytes, payload });
       return;
     }
     const slot = this.allocSlot();
     this.slotKind[slot] = KIND_DELIVER;
     this.slotNode[slot] = link.toIdx;
+    this.slotMsgId[slot] = id;
     this.slotMsg[slot] = { from: link.fromId, to: link.toId, sentAtUs: now, sizeBytes, payload };
     this.slotLink[slot] = link;
     this.queue.push(at, slot);
@@ -485,7 +491,7 @@ export class Engine {
         link.delivered++;
         this.delivered++;
         st.received++;
-        if (trace !== null) trace.deliver(t, link.id, msg.sentAtUs, msg.sizeBytes);
+        if (trace !== null) trace.deliver(t, link.id, this.slotMsgId[slot]!, msg.sentAtUs, msg.sizeBytes);
         st.node!.receive(msg, st);
       } else {
         const tag = this.slotTag[slot]!;
@@ -581,8 +587,8 @@ export class Engine {
         const at = late ? atUs : p.at;
         if (late) {
           this.late++;
-          if (trace !== null) trace.deliverLate(at, p.link.id, p.sent, p.size, p.at);
-        } else if (trace !== null) trace.deliver(at, p.link.id, p.sent, p.size);
+          if (trace !== null) trace.deliverLate(at, p.link.id, p.msg, p.sent, p.size, p.at);
+        } else if (trace !== null) trace.deliver(at, p.link.id, p.msg, p.sent, p.size);
         p.link.delivered++;
         this.delivered++;
         this.slots[idx]!.received++;
@@ -661,15 +667,15 @@ export class Engine {
     return link;
   }
 
-  private traceSend(trace: TraceRecorder, from: NodeSlot, now: number, link: LinkRecord, size: number, payload: unknown, json: string | PayloadJson | undefined): void {
-    if (!link.tracePayload || payload === undefined) trace.send(now, link.id, size, null);
-    else if (json === undefined) trace.send(now, link.id, size, payloadJson(payload));
-    else if (typeof json === "string") trace.send(now, link.id, size, json);
-    else this.sendValues(trace, from, now, link.id, size, json);
+  private traceSend(trace: TraceRecorder, from: NodeSlot, now: number, link: LinkRecord, msg: number, size: number, payload: unknown, json: string | PayloadJson | undefined): void {
+    if (!link.tracePayload || payload === undefined) trace.send(now, link.id, msg, size, null);
+    else if (json === undefined) trace.send(now, link.id, msg, size, payloadJson(payload));
+    else if (typeof json === "string") trace.send(now, link.id, msg, size, json);
+    else this.sendValues(trace, from, now, link.id, msg, size, json);
   }
 
   /** The send line of a payload given as a template (`PayloadJson`). */
-  private sendValues(trace: TraceRecorder, from: NodeSlot, now: number, link: number, size: number, json: PayloadJson): void {
+  private sendValues(trace: TraceRecorder, from: NodeSlot, now: number, link: number, msg: number, size: number, json: PayloadJson): void {
     const { parts, values } = json;
     if (parts.length !== values.length + 1) {
       throw new TypeError(`send: payload template has ${parts.length} parts for ${values.length} values; it needs one part more than values`);
@@ -678,7 +684,7 @@ export class Engine {
       if (typeof values[k] !== "number") throw new TypeError(`send: payload template value ${k} is ${typeof values[k]}, not a number`);
     }
     if (values.length > MAX_TEMPLATE_VALUES) {
-      trace.send(now, link, size, templateText(json));
+      trace.send(now, link, msg, size, templateText(json));
       return;
     }
     let tpl = from.lastTemplate;
@@ -687,7 +693,7 @@ export class Engine {
       from.lastParts = parts;
       from.lastTemplate = tpl;
     }
-    trace.sendValues(now, link, size, tpl, values);
+    trace.sendValues(now, link, msg, size, tpl, values);
   }
 
   private newTemplate(trace: TraceRecorder, parts: readonly string[]): number {
@@ -704,13 +710,13 @@ export class Engine {
     return tpl;
   }
 
-  private sendToNowhere(from: NodeSlot, to: string, payload: unknown, size: number, now: number, json: string | PayloadJson | undefined): void {
+  private sendToNowhere(from: NodeSlot, to: string, msg: number, payload: unknown, size: number, now: number, json: string | PayloadJson | undefined): void {
     const trace = this.trace;
     if (trace !== null) {
       const toJson = JSON.stringify(String(to));
       const text = this.o.tracePayloads !== "all" || payload === undefined ? null : json === undefined ? payloadJson(payload) : typeof json === "string" ? json : templateText(json);
-      trace.sendAstray(now, from.index, toJson, size, text);
-      trace.dropAstray(now, from.index, toJson, size, this.jsonReason("no-such-node"));
+      trace.sendAstray(now, from.index, toJson, msg, size, text);
+      trace.dropAstray(now, from.index, toJson, msg, size, this.jsonReason("no-such-node"));
     }
     this.countDrop("no-such-node", from);
     if (this.droppedByReason.get("no-such-node") === 1) {
@@ -718,9 +724,9 @@ export class Engine {
     }
   }
 
-  private drop(link: LinkRecord, reason: string, size: number, now: number): void {
+  private drop(link: LinkRecord, msg: number, reason: string, size: number, now: number): void {
     link.dropped++;
-    if (this.trace !== null) this.trace.drop(now, link.id, size, this.jsonReason(reason));
+    if (this.trace !== null) this.trace.drop(now, link.id, msg, size, this.jsonReason(reason));
     this.countDrop(reason, link.from);
   }
 
@@ -750,6 +756,7 @@ export class Engine {
     this.slotKind = grown(this.slotKind, cap);
     this.slotNode = grown(this.slotNode, cap);
     this.slotTag = grown(this.slotTag, cap);
+    this.slotMsgId = grown(this.slotMsgId, cap);
     this.freeSlots = grown(this.freeSlots, cap);
     for (let i = this.slotMsg.length; i < cap; i++) {
       this.slotMsg.push(null);

@@ -92,11 +92,11 @@ describe("Coordinator: discrete-event core", () => {
     const { lines, summary } = await run({ nodes: [a, b], network: latency(2) });
     expect(lines).toEqual([
       '{"t":1000,"ev":"timer","node":"a","tag":5}',
-      '{"t":1000,"ev":"send","from":"a","to":"b","size":10,"payload":{"hello":1}}',
-      '{"t":1000,"ev":"send","from":"a","to":"nobody","size":3,"payload":null}',
-      '{"t":1000,"ev":"drop","from":"a","to":"nobody","size":3,"reason":"no-such-node"}',
+      '{"t":1000,"ev":"send","from":"a","to":"b","msg":0,"size":10,"payload":{"hello":1}}',
+      '{"t":1000,"ev":"send","from":"a","to":"nobody","msg":1,"size":3,"payload":null}',
+      '{"t":1000,"ev":"drop","from":"a","to":"nobody","msg":1,"size":3,"reason":"no-such-node"}',
       '{"t":1000,"ev":"decision","node":"a","tag":5,"label":"ok"}',
-      '{"t":3000,"ev":"deliver","from":"a","to":"b","sent":1000,"size":10}',
+      '{"t":3000,"ev":"deliver","from":"a","to":"b","msg":0,"sent":1000,"size":10}',
       '{"t":3000,"ev":"got","node":"b","from":"a","sent":1000,"payload":{"hello":1}}',
     ]);
     expect(summary.messages).toEqual({ sent: 2, delivered: 1, dropped: 1, dropped_by_reason: { "no-such-node": 1 }, late_deliveries: 0, in_flight: 0 });
@@ -106,14 +106,14 @@ describe("Coordinator: discrete-event core", () => {
   it("puts payloads in send lines by default; tracePayloads external or none leaves in-process ones out", async () => {
     const a = node("a", { start: (ctx) => ctx.send("b", { v: [1, "x"], skip: undefined }, 4) });
     const first = async (tracePayloads?: "all" | "external" | "none") => (await run({ nodes: [a, node("b")], ...(tracePayloads ? { tracePayloads } : {}) })).lines[0];
-    expect(await first()).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":4,"payload":{"v":[1,"x"]}}');
-    expect(await first("external")).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":4}');
-    expect(await first("none")).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":4}');
+    expect(await first()).toBe('{"t":0,"ev":"send","from":"a","to":"b","msg":0,"size":4,"payload":{"v":[1,"x"]}}');
+    expect(await first("external")).toBe('{"t":0,"ev":"send","from":"a","to":"b","msg":0,"size":4}');
+    expect(await first("none")).toBe('{"t":0,"ev":"send","from":"a","to":"b","msg":0,"size":4}');
   });
 
   it("a send with an undefined payload has no payload member", async () => {
     const a = node("a", { start: (ctx) => ctx.send("b", undefined, 1) });
-    expect((await run({ nodes: [a, node("b")] })).lines[0]).toBe('{"t":0,"ev":"send","from":"a","to":"b","size":1}');
+    expect((await run({ nodes: [a, node("b")] })).lines[0]).toBe('{"t":0,"ev":"send","from":"a","to":"b","msg":0,"size":1}');
   });
 
   it("a payload's ready-made JSON (a string or a template of numbers) gives the same trace as serialising the payload", async () => {
@@ -216,7 +216,8 @@ describe("Coordinator: determinism", () => {
       return g1.got.filter((m) => m.from === "s1").map((m) => m.sentAtUs);
     };
     const { lines: ref } = await run({ nodes: busyNodes(), seed: 3, network: latency(1, 5) });
-    const s1Delivers = (lines: string[]) => lines.filter((l) => l.includes('"ev":"deliver","from":"s1"'));
+    // Message ids count every send of the run, so more traffic elsewhere renumbers them.
+    const s1Delivers = (lines: string[]) => lines.filter((l) => l.includes('"ev":"deliver","from":"s1"')).map((l) => l.replace(/"msg":\d+,/, ""));
     const { lines: more } = await run({ nodes: busyNodes([sampler("extra", "g1", 1_000)]), seed: 3, network: latency(1, 5) });
     expect(s1Delivers(more)).toEqual(s1Delivers(ref));
     expect((await arrivals(busyNodes())).length).toBeGreaterThan(50);

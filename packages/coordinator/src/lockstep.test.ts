@@ -24,6 +24,50 @@ const echo = (peer: string | null) => (untilUs: number, inbound: InboundMessage[
   ...(peer === null ? [] : [{ to: peer, atUs: fromUs + ((untilUs * 7) % (untilUs - fromUs)), payload: { ping: untilUs }, sizeBytes: 4 }]),
 ];
 
+/** Checks the message ids of a trace; returns how many sends, deliveries and drops it has. */
+function checkMessageIds(lines: string[]): { sends: number; delivers: number; drops: number } {
+  const sent = new Map<number, Record<string, unknown>>();
+  const settled = new Set<number>();
+  let delivers = 0;
+  let drops = 0;
+  for (const line of lines) {
+    const e = JSON.parse(line) as Record<string, unknown>;
+    if (e.ev === "send") {
+      // Ids are the sends' order: 0, 1, 2...
+      expect(e.msg).toBe(sent.size);
+      sent.set(e.msg as number, e);
+    } else if (e.ev === "deliver" || e.ev === "drop") {
+      const send = sent.get(e.msg as number);
+      expect(send, line).toBeDefined();
+      expect([e.from, e.to, e.size]).toEqual([send!.from, send!.to, send!.size]);
+      if (e.ev === "deliver") {
+        expect(e.sent).toBe(send!.t);
+        delivers++;
+      } else drops++;
+      // At most one delivery or drop per message.
+      expect(settled.has(e.msg as number), line).toBe(false);
+      settled.add(e.msg as number);
+    }
+  }
+  return { sends: sent.size, delivers, drops };
+}
+
+describe("message ids", () => {
+  it("every deliver and drop line repeats the id of exactly one earlier send line (lockstep, late, lost and astray messages)", async () => {
+    const lossy = new LatencyNetwork({ default_latency_ms: 3, jitter_ms: 4, loss: 0.2, bandwidth_kbps: null, links: [] });
+    const stray = node("stray", { start: (ctx) => ctx.setTimer(5_000, 0), timer: (_t, ctx) => ctx.send("nobody", { lost: true }, 1) });
+    const nodes: SimNode[] = [new FakeExternal("x1", echo("x2")), new FakeExternal("x2", echo("x1")), sampler("s", "x1", 3_000), sampler("t", "g", 2_000, 500), sink("g"), stray];
+    const { summary, lines } = await run({ nodes, network: lossy, durationUs: 200_000 });
+    const counts = checkMessageIds(lines);
+    expect(counts.sends).toBe(summary.messages.sent);
+    expect(counts.delivers).toBe(summary.messages.delivered);
+    expect(counts.drops).toBe(summary.messages.dropped);
+    expect(summary.messages.late_deliveries).toBeGreaterThan(0);
+    expect(summary.messages.dropped_by_reason).toMatchObject({ "no-such-node": 1 });
+    expect(summary.messages.dropped_by_reason.loss).toBeGreaterThan(0);
+  });
+});
+
 describe("lockstep with external nodes", () => {
   it("starts external nodes with seed and quantum, then advances them barrier by barrier (last quantum cut at the end)", async () => {
     const x = new FakeExternal("x");
@@ -68,8 +112,8 @@ describe("lockstep with external nodes", () => {
       [21_234, { q: 30_000 }],
     ]);
     // Messages from external nodes carry their payload in the trace.
-    expect(lines).toContain('{"t":1234,"ev":"send","from":"x","to":"g","size":5,"payload":{"q":10000}}');
-    expect(lines).toContain('{"t":3234,"ev":"deliver","from":"x","to":"g","sent":1234,"size":5}');
+    expect(lines).toContain('{"t":1234,"ev":"send","from":"x","to":"g","msg":0,"size":5,"payload":{"q":10000}}');
+    expect(lines).toContain('{"t":3234,"ev":"deliver","from":"x","to":"g","msg":0,"sent":1234,"size":5}');
   });
 
   it("counts late deliveries: a message due inside an already granted quantum arrives at the next barrier", async () => {
@@ -79,7 +123,7 @@ describe("lockstep with external nodes", () => {
     const { summary, lines } = await run({ nodes: [x, y], network: latency(1), durationUs: 30_000 });
     expect(summary.messages.late_deliveries).toBe(1);
     expect(x.calls[1]!.inbound).toEqual([{ from: "y", atUs: 10_000, payload: 1, sizeBytes: 3 }]);
-    expect(lines).toContain('{"t":10000,"ev":"deliver","from":"y","to":"x","sent":2000,"size":3,"due":3000}');
+    expect(lines).toContain('{"t":10000,"ev":"deliver","from":"y","to":"x","msg":0,"sent":2000,"size":3,"due":3000}');
   });
 
   it("buffers in-process -> external messages until the barrier that covers them", async () => {

@@ -16,15 +16,17 @@ async function sample(thread: boolean): Promise<{ text: string; digest: string |
   rec.timer(0, 0, 0);
   rec.timer(5, 0, 0.1);
   rec.timer(6, 2, -3);
-  rec.send(120000, 0, 32, null);
-  rec.sendAstray(120001, 0, JSON.stringify("nowhere"), 1099511627776, JSON.stringify({ v: 1.5, s: "é✓😀", a: [1, null] }));
-  rec.deliver(125000, 0, 120000, 32);
-  rec.deliverLate(130000, 0, 120000, 32, 125500);
-  rec.dropAstray(120001, 0, JSON.stringify("nowhere"), 7, JSON.stringify("no-such-node"));
-  rec.drop(2, 1, 7, JSON.stringify("loss"));
+  rec.send(120000, 0, 0, 32, null);
+  rec.sendAstray(120001, 0, JSON.stringify("nowhere"), 1, 1099511627776, JSON.stringify({ v: 1.5, s: "é✓😀", a: [1, null] }));
+  rec.deliver(125000, 0, 0, 120000, 32);
+  rec.deliverLate(130000, 0, 2, 120000, 32, 125500);
+  rec.dropAstray(120001, 0, JSON.stringify("nowhere"), 1, 7, JSON.stringify("no-such-node"));
+  rec.drop(2, 1, 123456789, 7, JSON.stringify("loss"));
   rec.nodeEvent(9, 1, JSON.stringify("inference"), '"score":0.25,"label":"anomaly"');
   rec.nodeEvent(10, 2, JSON.stringify("boot"), null);
-  rec.send(11, 1, 3, JSON.stringify("ünï ✓"));
+  rec.send(11, 1, 4294967296, 3, JSON.stringify("ünï ✓"));
+  rec.template(0, ['{"seq":', ',"v":', "}"]);
+  rec.sendValues(12, 0, 5, 8, 0, [3, -1.25]);
   const result = await rec.close();
   return { text: sink.text(), digest: result.digest };
 }
@@ -33,15 +35,16 @@ const EXPECTED = [
   '{"t":0,"ev":"timer","node":"s1","tag":0}',
   '{"t":5,"ev":"timer","node":"s1","tag":0.1}',
   '{"t":6,"ev":"timer","node":"ünï","tag":-3}',
-  '{"t":120000,"ev":"send","from":"s1","to":"g1","size":32}',
-  '{"t":120001,"ev":"send","from":"s1","to":"nowhere","size":1099511627776,"payload":{"v":1.5,"s":"é✓😀","a":[1,null]}}',
-  '{"t":125000,"ev":"deliver","from":"s1","to":"g1","sent":120000,"size":32}',
-  '{"t":130000,"ev":"deliver","from":"s1","to":"g1","sent":120000,"size":32,"due":125500}',
-  '{"t":120001,"ev":"drop","from":"s1","to":"nowhere","size":7,"reason":"no-such-node"}',
-  '{"t":2,"ev":"drop","from":"g1","to":"s1","size":7,"reason":"loss"}',
+  '{"t":120000,"ev":"send","from":"s1","to":"g1","msg":0,"size":32}',
+  '{"t":120001,"ev":"send","from":"s1","to":"nowhere","msg":1,"size":1099511627776,"payload":{"v":1.5,"s":"é✓😀","a":[1,null]}}',
+  '{"t":125000,"ev":"deliver","from":"s1","to":"g1","msg":0,"sent":120000,"size":32}',
+  '{"t":130000,"ev":"deliver","from":"s1","to":"g1","msg":2,"sent":120000,"size":32,"due":125500}',
+  '{"t":120001,"ev":"drop","from":"s1","to":"nowhere","msg":1,"size":7,"reason":"no-such-node"}',
+  '{"t":2,"ev":"drop","from":"g1","to":"s1","msg":123456789,"size":7,"reason":"loss"}',
   '{"t":9,"ev":"inference","node":"g1","score":0.25,"label":"anomaly"}',
   '{"t":10,"ev":"boot","node":"ünï"}',
-  '{"t":11,"ev":"send","from":"g1","to":"s1","size":3,"payload":"ünï ✓"}',
+  '{"t":11,"ev":"send","from":"g1","to":"s1","msg":4294967296,"size":3,"payload":"ünï ✓"}',
+  '{"t":12,"ev":"send","from":"s1","to":"g1","msg":5,"size":8,"payload":{"seq":3,"v":-1.25}}',
 ];
 
 describe("trace encoding", () => {
@@ -66,8 +69,8 @@ describe("trace encoding", () => {
         const u = rng.next();
         const t = Math.floor(rng.next() * 1e9);
         if (u < 0.3) rec.timer(t, i % 3, i % 7);
-        else if (u < 0.6) rec.send(t, i % 9, i, i % 100 === 0 ? JSON.stringify({ i, x: rng.next() }) : null);
-        else if (u < 0.9) rec.deliver(t, i % 9, t - 5, i);
+        else if (u < 0.6) rec.send(t, i % 9, i, i, i % 100 === 0 ? JSON.stringify({ i, x: rng.next() }) : null);
+        else if (u < 0.9) rec.deliver(t, i % 9, i - 1, t - 5, i);
         else rec.nodeEvent(t, i % 3, '"k"', `"x":${rng.next()}`);
       }
       const result = await rec.close();
@@ -88,8 +91,8 @@ describe("trace encoding", () => {
       const chunks: Uint8Array[] = [];
       const enc = new TraceEncoder(IDS, chunkSize, (c) => chunks.push(c.slice()));
       const payload = Buffer.from(JSON.stringify(text));
-      // link 0 = s1 -> g1; a timer; a send with the long payload (span 0); a delivery.
-      const rec = new Float64Array([7, 0, 0, 1, 1, 5, 0, 1, 2, 6, 0, 3, payload.length, 3, 7, 0, 1, 4]);
+      // link 0 = s1 -> g1; a timer; a send (message 0) with the long payload (span 0); its delivery.
+      const rec = new Float64Array([7, 0, 0, 1, 1, 5, 0, 1, 2, 6, 0, 0, 3, payload.length, 3, 7, 0, 0, 1, 4]);
       enc.encode(rec, rec.length, payload);
       enc.finish();
       return Buffer.concat(chunks).toString("utf8");
@@ -97,7 +100,8 @@ describe("trace encoding", () => {
     for (const text of ["x".repeat(500), "ü✓".repeat(200)]) {
       const big = encode(1 << 16, text);
       expect(encode(64, text)).toBe(big);
-      expect(big.split("\n")[1]).toBe(`{"t":6,"ev":"send","from":"s1","to":"g1","size":3,"payload":${JSON.stringify(text)}}`);
+      expect(big.split("\n")[1]).toBe(`{"t":6,"ev":"send","from":"s1","to":"g1","msg":0,"size":3,"payload":${JSON.stringify(text)}}`);
+      expect(big.split("\n")[2]).toBe('{"t":7,"ev":"deliver","from":"s1","to":"g1","msg":0,"sent":1,"size":4}');
     }
   });
 });

@@ -9,15 +9,17 @@
  * Record layout in a Float64Array, one record after another:
  *   LINK          7, link, from, to                 (declares a link; writes nothing)
  *   TIMER         1, t, node, tag
- *   SEND          2, t, link, size, payload         (payload: text span, or -1 for none)
- *   DELIVER       3, t, link, sent, size
- *   DELIVER_LATE  4, t, link, sent, size, due
- *   DROP          5, t, link, size, reason          (reason: text span of the JSON reason)
+ *   SEND          2, t, link, msg, size, payload    (payload: text span, or -1 for none)
+ *   DELIVER       3, t, link, msg, sent, size
+ *   DELIVER_LATE  4, t, link, msg, sent, size, due
+ *   DROP          5, t, link, msg, size, reason     (reason: text span of the JSON reason)
  *   NODE_EVENT    6, t, node, kind, rest            (kind: text span of the JSON kind; rest: span or -1)
- *   SEND_ASTRAY   8, t, from, to, size, payload     (to: text span of a JSON id that names no node)
- *   DROP_ASTRAY   9, t, from, to, size, reason
+ *   SEND_ASTRAY   8, t, from, to, msg, size, payload (to: text span of a JSON id that names no node)
+ *   DROP_ASTRAY   9, t, from, to, msg, size, reason
  *   TEMPLATE      10, tpl, parts, span…              (declares payload template tpl: `parts` text spans; writes nothing)
- *   SEND_VALUES   11, t, link, size, tpl, value…     (a send whose payload is template tpl filled with parts-1 numbers)
+ *   SEND_VALUES   11, t, link, msg, size, tpl, value… (a send whose payload is template tpl filled with parts-1 numbers)
+ * `msg` is the message id (the engine's count of sends before this one): the send
+ * line and the deliver or drop line of one message carry the same one.
  * Nodes are indexes into `idsJson`; links are numbered by the engine. A text span
  * is `start * 2^24 + length` in bytes into the batch's `text`, which holds every
  * JSON string of the batch as UTF-8, back to back: one buffer crosses to the worker
@@ -36,7 +38,7 @@ export const REC_DROP_ASTRAY = 9;
 export const REC_TEMPLATE = 10;
 export const REC_SEND_VALUES = 11;
 /** Doubles taken by the largest fixed-size record (TEMPLATE and SEND_VALUES are sized by their template). */
-export const REC_MAX_WORDS = 6;
+export const REC_MAX_WORDS = 7;
 /** A text span is `start * SPAN + length`; the length of one JSON string stays below it. */
 export const SPAN = 2 ** 24;
 
@@ -88,8 +90,8 @@ export class TraceEncoder {
     for (let i = 0; i < idsJson.length; i++) this.timerHead.push(-1);
     let longestId = 0;
     for (const id of idsJson) if (id.length > longestId) longestId = id.length;
-    // Fixed parts, two ids (UTF-8: up to 3 bytes per UTF-16 unit), four numbers of at most 24 characters.
-    this.maxFixedLine = 200 + 6 * longestId;
+    // Fixed parts, two ids (UTF-8: up to 3 bytes per UTF-16 unit), five numbers of at most 24 characters.
+    this.maxFixedLine = 240 + 6 * longestId;
     this.buf = this.chunk(chunkSize);
     this.dv = new DataView(this.buf.buffer);
     this.DUE = this.bytes(',"due":');
@@ -138,14 +140,15 @@ export class TraceEncoder {
       if (kind === 3 || kind === 4) {
         const link = rec[i + 2]! | 0;
         let head = this.deliverHead[link]!;
-        if (head < 0) head = this.makeLinkHead(this.deliverHead, link, ',"ev":"deliver","from":', ',"sent":');
+        if (head < 0) head = this.makeLinkHead(this.deliverHead, link, ',"ev":"deliver","from":');
         p = this.num(buf, this.head(p, head), rec[i + 3]!);
-        p = this.size(buf, p, rec[i + 4]!);
+        p = this.sent(buf, p, rec[i + 4]!);
+        p = this.size(buf, p, rec[i + 5]!);
         if (kind === 4) {
           buf.set(this.DUE, p);
-          p = this.num(buf, p + this.DUE.length, rec[i + 5]!);
-          i += 6;
-        } else i += 5;
+          p = this.num(buf, p + this.DUE.length, rec[i + 6]!);
+          i += 7;
+        } else i += 6;
       } else if (kind === 1) {
         const node = rec[i + 2]! | 0;
         let head = this.timerHead[node]!;
@@ -155,17 +158,19 @@ export class TraceEncoder {
       } else if (kind === 2) {
         const link = rec[i + 2]! | 0;
         let head = this.sendHead[link]!;
-        if (head < 0) head = this.makeLinkHead(this.sendHead, link, ',"ev":"send","from":', ',"size":');
+        if (head < 0) head = this.makeLinkHead(this.sendHead, link, ',"ev":"send","from":');
         p = this.num(buf, this.head(p, head), rec[i + 3]!);
-        const payload = rec[i + 4]!;
+        p = this.size(buf, p, rec[i + 4]!);
+        const payload = rec[i + 5]!;
         if (payload >= 0) p = this.tagged(p, this.PAYLOAD, payload);
-        i += 5;
+        i += 6;
       } else if (kind === 11) {
         const link = rec[i + 2]! | 0;
         let head = this.sendHead[link]!;
-        if (head < 0) head = this.makeLinkHead(this.sendHead, link, ',"ev":"send","from":', ',"size":');
+        if (head < 0) head = this.makeLinkHead(this.sendHead, link, ',"ev":"send","from":');
         p = this.num(buf, this.head(p, head), rec[i + 3]!);
-        const tpl = rec[i + 4]! | 0;
+        p = this.size(buf, p, rec[i + 4]!);
+        const tpl = rec[i + 5]! | 0;
         const first = this.tplFirst[tpl];
         if (first === undefined) throw new Error(`trace encoder: payload template ${tpl} used before it was declared`);
         const n = this.tplParts[tpl]! - 1;
@@ -174,25 +179,27 @@ export class TraceEncoder {
         const out = this.buf;
         // The first head is `,"payload":` and the first part.
         p = this.head(this.pos, first);
-        const values = i + 5;
+        const values = i + 6;
         for (let k = 0; k < n; k++) p = this.head(this.num(out, p, rec[values + k]!), first + k + 1);
         i = values + n;
       } else if (kind === 5) {
         const link = rec[i + 2]! | 0;
         let head = this.dropHead[link]!;
-        if (head < 0) head = this.makeLinkHead(this.dropHead, link, ',"ev":"drop","from":', ',"size":');
+        if (head < 0) head = this.makeLinkHead(this.dropHead, link, ',"ev":"drop","from":');
         p = this.num(buf, this.head(p, head), rec[i + 3]!);
-        p = this.tagged(p, this.REASON, rec[i + 4]!);
-        i += 5;
+        p = this.size(buf, p, rec[i + 4]!);
+        p = this.tagged(p, this.REASON, rec[i + 5]!);
+        i += 6;
       } else if (kind === 8 || kind === 9) {
         this.pos = p;
-        this.json(`${kind === 8 ? ',"ev":"send","from":' : ',"ev":"drop","from":'}${this.idsJson[rec[i + 2]! | 0]!},"to":${this.span(rec[i + 3]!)},"size":`);
+        this.json(`${kind === 8 ? ',"ev":"send","from":' : ',"ev":"drop","from":'}${this.idsJson[rec[i + 2]! | 0]!},"to":${this.span(rec[i + 3]!)},"msg":`);
         this.room(this.maxFixedLine);
         p = this.num(this.buf, this.pos, rec[i + 4]!);
-        const extra = rec[i + 5]!;
+        p = this.size(this.buf, p, rec[i + 5]!);
+        const extra = rec[i + 6]!;
         if (kind === 9) p = this.tagged(p, this.REASON, extra);
         else if (extra >= 0) p = this.tagged(p, this.PAYLOAD, extra);
-        i += 6;
+        i += 7;
       } else if (kind === 6) {
         this.pos = p;
         const rest = rec[i + 4]!;
@@ -232,6 +239,19 @@ export class TraceEncoder {
     this.buf.set(this.text.subarray(start, start + length), this.pos);
     this.pos += length;
     return this.pos;
+  }
+
+  /** `,"sent":<n>` */
+  private sent(buf: Uint8Array, p: number, n: number): number {
+    buf[p] = 44;
+    buf[p + 1] = 34;
+    buf[p + 2] = 115;
+    buf[p + 3] = 101;
+    buf[p + 4] = 110;
+    buf[p + 5] = 116;
+    buf[p + 6] = 34;
+    buf[p + 7] = 58;
+    return this.num(buf, p + 8, n);
   }
 
   /** `,"size":<n>` */
@@ -285,11 +305,12 @@ export class TraceEncoder {
     return head;
   }
 
-  private makeLinkHead(cache: number[], link: number, ev: string, tail: string): number {
+  /** `<ev><from>,"to":<to>,"msg":` of a link, stored once. */
+  private makeLinkHead(cache: number[], link: number, ev: string): number {
     const from = this.linkFrom[link];
     const to = this.linkTo[link];
     if (from === undefined || to === undefined) throw new Error(`trace encoder: link ${link} used before it was declared`);
-    const head = this.addHead(`${ev}${this.idsJson[from]!},"to":${this.idsJson[to]!}${tail}`);
+    const head = this.addHead(`${ev}${this.idsJson[from]!},"to":${this.idsJson[to]!},"msg":`);
     cache[link] = head;
     return head;
   }

@@ -118,17 +118,18 @@ export class TraceRecorder {
     this.lines++;
   }
 
-  /** `payloadJson` null: no payload in the line. */
-  send(t: number, link: number, size: number, payloadJson: string | null): void {
+  /** `msg`: the message id; `payloadJson` null: no payload in the line. */
+  send(t: number, link: number, msg: number, size: number, payloadJson: string | null): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND;
     r[w + 1] = t;
     r[w + 2] = link;
-    r[w + 3] = size;
-    r[w + 4] = payloadJson === null ? -1 : this.str(payloadJson);
-    this.words = w + 5;
+    r[w + 3] = msg;
+    r[w + 4] = size;
+    r[w + 5] = payloadJson === null ? -1 : this.str(payloadJson);
+    this.words = w + 6;
     this.lines++;
   }
 
@@ -145,23 +146,24 @@ export class TraceRecorder {
   }
 
   /** A send whose payload is template `tpl` filled with `values` (as many as the template has holes). */
-  sendValues(t: number, link: number, size: number, tpl: number, values: ArrayLike<number>): void {
+  sendValues(t: number, link: number, msg: number, size: number, tpl: number, values: ArrayLike<number>): void {
     const n = values.length;
-    if (this.words + 5 + n > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    if (this.words + 6 + n > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND_VALUES;
     r[w + 1] = t;
     r[w + 2] = link;
-    r[w + 3] = size;
-    r[w + 4] = tpl;
-    for (let k = 0; k < n; k++) r[w + 5 + k] = values[k]!;
-    this.words = w + 5 + n;
+    r[w + 3] = msg;
+    r[w + 4] = size;
+    r[w + 5] = tpl;
+    for (let k = 0; k < n; k++) r[w + 6 + k] = values[k]!;
+    this.words = w + 6 + n;
     this.lines++;
   }
 
   /** A send to an id that names no node (`toJson`: the id, JSON-quoted). */
-  sendAstray(t: number, from: number, toJson: string, size: number, payloadJson: string | null): void {
+  sendAstray(t: number, from: number, toJson: string, msg: number, size: number, payloadJson: string | null): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
@@ -169,53 +171,57 @@ export class TraceRecorder {
     r[w + 1] = t;
     r[w + 2] = from;
     r[w + 3] = this.str(toJson);
-    r[w + 4] = size;
-    r[w + 5] = payloadJson === null ? -1 : this.str(payloadJson);
-    this.words = w + 6;
+    r[w + 4] = msg;
+    r[w + 5] = size;
+    r[w + 6] = payloadJson === null ? -1 : this.str(payloadJson);
+    this.words = w + 7;
     this.lines++;
   }
 
-  deliver(t: number, link: number, sent: number, size: number): void {
+  deliver(t: number, link: number, msg: number, sent: number, size: number): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER;
     r[w + 1] = t;
     r[w + 2] = link;
-    r[w + 3] = sent;
-    r[w + 4] = size;
-    this.words = w + 5;
+    r[w + 3] = msg;
+    r[w + 4] = sent;
+    r[w + 5] = size;
+    this.words = w + 6;
     this.lines++;
   }
 
-  deliverLate(t: number, link: number, sent: number, size: number, due: number): void {
+  deliverLate(t: number, link: number, msg: number, sent: number, size: number, due: number): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER_LATE;
     r[w + 1] = t;
     r[w + 2] = link;
-    r[w + 3] = sent;
-    r[w + 4] = size;
-    r[w + 5] = due;
-    this.words = w + 6;
+    r[w + 3] = msg;
+    r[w + 4] = sent;
+    r[w + 5] = size;
+    r[w + 6] = due;
+    this.words = w + 7;
     this.lines++;
   }
 
-  drop(t: number, link: number, size: number, reasonJson: string): void {
+  drop(t: number, link: number, msg: number, size: number, reasonJson: string): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DROP;
     r[w + 1] = t;
     r[w + 2] = link;
-    r[w + 3] = size;
-    r[w + 4] = this.str(reasonJson);
-    this.words = w + 5;
+    r[w + 3] = msg;
+    r[w + 4] = size;
+    r[w + 5] = this.str(reasonJson);
+    this.words = w + 6;
     this.lines++;
   }
 
-  dropAstray(t: number, from: number, toJson: string, size: number, reasonJson: string): void {
+  dropAstray(t: number, from: number, toJson: string, msg: number, size: number, reasonJson: string): void {
     if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
     const r = this.rec;
     const w = this.words;
@@ -223,9 +229,10 @@ export class TraceRecorder {
     r[w + 1] = t;
     r[w + 2] = from;
     r[w + 3] = this.str(toJson);
-    r[w + 4] = size;
-    r[w + 5] = this.str(reasonJson);
-    this.words = w + 6;
+    r[w + 4] = msg;
+    r[w + 5] = size;
+    r[w + 6] = this.str(reasonJson);
+    this.words = w + 7;
     this.lines++;
   }
 
