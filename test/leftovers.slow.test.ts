@@ -84,7 +84,7 @@ const CASES: Case[] = [
   { end: "quantum timeout", words: ["hang", "ignore-term"], args: [], code: 1 },
   { end: "run timeout (--timeout)", words: ["ignore-term"], args: ["--timeout", "2"], code: 1, paced: true },
   { end: "SIGINT to the CLI", words: ["ignore-term"], args: [], code: 130, paced: true, signal: "SIGINT" },
-  { end: "SIGTERM to the CLI", words: ["ignore-term"], args: [], code: 130, paced: true, signal: "SIGTERM" },
+  { end: "SIGTERM to the CLI", words: ["ignore-term"], args: [], code: 143, paced: true, signal: "SIGTERM" },
 ];
 
 describe("sim run leaves nothing behind", () => {
@@ -169,7 +169,7 @@ describe.skipIf(!canDropRoot)("as a user without root (containment subreaper)", 
       expect(markedProcesses(marker).every((pid) => ancestors(pid).some((a) => readFileSync(`/proc/${a}/cmdline`, "latin1").includes("sim-supervise.py")))).toBe(true);
       sim.child.kill(end);
       const exit = await exitWithin(sim.exited, EXIT_BOUND_MS);
-      if (end === "SIGTERM") expect(exit.code, sim.stderr()).toBe(130);
+      if (end === "SIGTERM") expect(exit.code, sim.stderr()).toBe(143);
       const started = Date.now();
       while (markedProcesses(marker).length > 0 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 100));
       expect(aliveRoutes(marker, ROUTES)).toEqual([]);
