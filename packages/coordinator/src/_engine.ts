@@ -3,9 +3,10 @@ import type { Logger } from "pino";
 import { isFastLinkRoute, type FastLinkRoute } from "./_fast-route.js";
 import { NodeFailedError } from "./errors.js";
 import { EventQueue } from "./event-queue.js";
-import { LatencyStats } from "./latency-stats.js";
+import { LatencyStats, type LatencySamples } from "./latency-stats.js";
 import { aleaNext, aleaSeed, linkRngKey, nodeRngKey, type AleaState } from "./rng.js";
 import type { LinkSummary, NodeSummary, RunSummary } from "./summary.js";
+import { TimeSeriesRecorder, type TimeSeries, type TimeSeriesOptions } from "./time-series.js";
 import { TraceRecorder } from "./trace-pipeline.js";
 import type { TraceSink } from "./trace-sinks.js";
 import type {
@@ -72,6 +73,9 @@ export interface EngineOptions {
   sleep: (ms: number) => Promise<void>;
   logger: Logger;
   progressIntervalMs: number;
+  /** Keep each latency sample's node and time while there are at most this many (0: never). */
+  latencySamples: number;
+  timeSeries: TimeSeriesOptions | null;
 }
 
 /** The network model broke its contract (e.g. a delivery before the send). Not a node's fault. */
@@ -119,6 +123,9 @@ class LinkRecord implements Rng, AleaState {
   readonly toId: string;
   readonly toExternal: boolean;
   readonly fast: FastLinkRoute | null;
+  /** Its `fromGroup->toGroup` pair and the receiver's group in the time series (-1 without one). */
+  tsPair = -1;
+  tsToGroup = -1;
   constructor(
     /** Number of the link in creation order (the trace refers to links by it). */
     readonly id: number,
@@ -171,6 +178,8 @@ class NodeSlot implements NodeContext, Rng, AleaState {
   /** One-entry cache of the last payload template (`parts` array -> template number). */
   lastParts: readonly string[] | null = null;
   lastTemplate = -1;
+  /** The node's group in the time series (-1 without one). */
+  tsGroup = -1;
   // The node's stream `${seed}/${id}`, seeded when `rng` is first read; `rng` is this object.
   s0 = 0.5;
   s1 = 0.5;
@@ -213,9 +222,11 @@ class NodeSlot implements NodeContext, Rng, AleaState {
   count(counter: string, delta = 1): void {
     const map = (this.counters ??= new Map());
     map.set(counter, (map.get(counter) ?? 0) + delta);
+    const ts = this.engine.ts;
+    if (ts !== null) ts.count(this.tsGroup, counter, delta, this.engine.nowUs);
   }
   latency(series: string, valueUs: TimeUs): void {
-    this.engine.latency.add(series, valueUs);
+    this.engine.latency.add(series, valueUs, this.index, this.engine.nowUs);
   }
 }
 
@@ -225,7 +236,9 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class Engine {
   readonly seed: number;
   nowUs: TimeUs = 0;
-  readonly latency = new LatencyStats();
+  readonly latency: LatencyStats;
+  /** Counts per bin of virtual time, when asked for. */
+  readonly ts: TimeSeriesRecorder | null;
 
   private readonly o: EngineOptions;
   private readonly n: number;
@@ -297,6 +310,9 @@ export class Engine {
       }
       return new NodeSlot(node.id, i, node, null, this);
     });
+    this.latency = new LatencyStats(options.latencySamples);
+    this.ts = options.timeSeries === null ? null : new TimeSeriesRecorder(options.timeSeries, options.endUs);
+    if (this.ts !== null) for (const st of this.slots) st.tsGroup = this.ts.group(options.groupOf(st.id));
     this.allowedUs = options.realtimeFactor === null ? Infinity : 0;
     this.trace =
       options.sink !== null || options.digest
@@ -376,6 +392,8 @@ export class Engine {
     }
     link.sent++;
     link.bytes += sizeBytes;
+    const ts = this.ts;
+    if (ts !== null) ts.send(link.tsPair, now, sizeBytes);
     const trace = this.trace;
     if (trace !== null) this.traceSend(trace, from, now, link, id, sizeBytes, payload, json);
     let at: number;
@@ -447,6 +465,8 @@ export class Engine {
         this.fail(this.current, err, hooks);
         return;
       }
+      // Every delivery before now has happened (see docs/results.md): its bins can be reduced.
+      if (this.ts !== null) this.ts.settle(this.nowUs);
       this.maybeProgress(hooks);
       if (status === SLICE_DONE || status === SLICE_STOP) return;
       if (status === SLICE_YIELD) await yieldToLoop();
@@ -492,6 +512,7 @@ export class Engine {
         this.delivered++;
         st.received++;
         if (trace !== null) trace.deliver(t, link.id, this.slotMsgId[slot]!, msg.sentAtUs, msg.sizeBytes);
+        if (this.ts !== null) this.ts.deliver(link.tsPair, link.tsToGroup, t, msg.sentAtUs);
         st.node!.receive(msg, st);
       } else {
         const tag = this.slotTag[slot]!;
@@ -592,6 +613,7 @@ export class Engine {
         p.link.delivered++;
         this.delivered++;
         this.slots[idx]!.received++;
+        if (this.ts !== null) this.ts.deliver(p.link.tsPair, p.link.tsToGroup, at, p.sent);
         this.events++;
         ready.push({ from: p.link.fromId, atUs: at, payload: p.payload, sizeBytes: p.size });
       }
@@ -661,6 +683,10 @@ export class Engine {
       const tracePayload = mode === "all" || (mode === "external" && (fromSlot.external !== null || toSlot.external !== null));
       const route = this.o.network.link?.(fromSlot.id, toSlot.id) ?? null;
       link = new LinkRecord(this.links.size, fromSlot, toSlot, route, tracePayload, this.seed);
+      if (this.ts !== null) {
+        link.tsPair = this.ts.pair(`${this.o.groupOf(fromSlot.id)}->${this.o.groupOf(toSlot.id)}`);
+        link.tsToGroup = toSlot.tsGroup;
+      }
       this.links.set(key, link);
       this.trace?.link(link.id, from, to);
     }
@@ -726,6 +752,7 @@ export class Engine {
 
   private drop(link: LinkRecord, msg: number, reason: string, size: number, now: number): void {
     link.dropped++;
+    if (this.ts !== null) this.ts.drop(link.tsPair, now, reason);
     if (this.trace !== null) this.trace.drop(now, link.id, msg, size, this.jsonReason(reason));
     this.countDrop(reason, link.from);
   }
@@ -787,6 +814,16 @@ export class Engine {
   /** The error that ended the run, if any. */
   get error(): Error | null {
     return this.failure?.error ?? null;
+  }
+
+  /** Latency samples with node and time (null: not kept, or more than the limit). */
+  latencySamples(): LatencySamples | null {
+    return this.latency.samples(this.ids);
+  }
+
+  /** The time series up to the time reached (null: not asked for). */
+  timeSeries(): TimeSeries | null {
+    return this.ts === null ? null : this.ts.result(this.nowUs);
   }
 
   private maybeProgress(hooks: EngineHooks): void {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { node, sampler, sink } from "./__fixtures__/test-nodes.js";
+import { expectTimeSeriesMatchesTrace } from "./__fixtures__/time-series-check.js";
 import { Coordinator, type CoordinatorOptions } from "./coordinator.js";
 import { CoordinatorOptionsError, NodeFailedError } from "./errors.js";
 import { LatencyNetwork } from "./latency-network.js";
@@ -451,5 +452,63 @@ describe("Coordinator: realtime pacing", () => {
     let slept = 0;
     await run({ nodes: busyNodes(), clock: () => 0, sleep: async () => { slept++; } });
     expect(slept).toBe(0);
+  });
+});
+
+describe("Coordinator: time series and latency samples", () => {
+  const groups: Record<string, string> = { s1: "s", s2: "s", s3: "s", g1: "g", g2: "g" };
+  const groupOf = (id: string) => groups[id] ?? id;
+
+  it("counts per bin what the trace shows: sends, deliveries, drops by reason, bytes, latency mean and p95, received", async () => {
+    const lossy = latency(1, 8, 0.1);
+    const { summary, lines, coordinator } = await run({ nodes: busyNodes(), network: lossy, groups, timeSeries: { binUs: 70_000 } });
+    const ts = coordinator.timeSeries()!;
+    expect(ts.bins).toBe(15); // ceil(1 s / 70 ms)
+    expect(Object.keys(ts.links)).toEqual(["s->g"]);
+    expect(Object.keys(ts.groups)).toEqual(["g", "s"]);
+    expect(summary.links["s->g"]!.dropped).toBeGreaterThan(0);
+    expectTimeSeriesMatchesTrace(ts, lines, summary, groupOf);
+  });
+
+  it("bins the counters it is asked for by the time they were counted; none when not asked", async () => {
+    const counting = node("c", { start: (ctx) => ctx.setTimer(0, 0), timer: (_t, ctx) => { ctx.count("ticks", 2); ctx.count("other"); ctx.setTimer(300_000, 0); } }, "counter");
+    const { coordinator } = await run({ nodes: [counting], timeSeries: { binUs: 250_000, counters: ["ticks", "never"] } });
+    const ts = coordinator.timeSeries()!;
+    // Ticks at 0, 300, 600 and 900 ms: bins [0, 250), [250, 500), [500, 750), [750, 1000).
+    expect(ts.groups).toEqual({ c: { received: new Float64Array(4), counters: { ticks: Float64Array.from([2, 2, 2, 2]), never: new Float64Array(4) } } });
+    const { coordinator: plain } = await run({ nodes: [counting] });
+    expect(plain.timeSeries()).toBeNull();
+  });
+
+  it("cuts the bins at the time reached when a run stops early", async () => {
+    const stopper = node("x", { start: (ctx) => ctx.setTimer(450_000, 0), timer: () => { throw new Error("boom"); } });
+    const { summary, coordinator } = await run({ nodes: [stopper], timeSeries: { binUs: 100_000 } });
+    expect(summary.success).toBe(false);
+    expect(coordinator.timeSeries()!.bins).toBe(5);
+  });
+
+  it("refuses a bin width that is not a positive integer or gives too many bins", () => {
+    expect(() => new Coordinator({ nodes: [], seed: 1, durationUs: 1_000_000, timeSeries: { binUs: 0 } })).toThrow(CoordinatorOptionsError);
+    expect(() => new Coordinator({ nodes: [], seed: 1, durationUs: 1_000_000, timeSeries: { binUs: 1.5 } })).toThrow(/positive integer/);
+    expect(() => new Coordinator({ nodes: [], seed: 1, durationUs: 10_000_000, timeSeries: { binUs: 1 } })).toThrow(/at most 1000000/);
+  });
+
+  it("keeps each latency sample's node and time up to the limit, in recording order", async () => {
+    const { summary, coordinator } = await run({ nodes: busyNodes(), network: latency(1, 8), latencySamples: 1_000 });
+    const samples = coordinator.latencySamples()!;
+    expect(samples.count).toBe(summary.latency_ms["e2e"]!.count);
+    expect(samples.series).toEqual(["e2e"]);
+    const g1 = samples.nodes.indexOf("g1");
+    const fromG1 = [...samples.nodeIndex].filter((i) => i === g1).length;
+    expect(fromG1).toBe(summary.nodes["g1"]!.received);
+    for (let i = 1; i < samples.count; i++) expect(samples.atUs[i]!).toBeGreaterThanOrEqual(samples.atUs[i - 1]!);
+    const sorted = [...samples.valueUs].sort((a, b) => a - b);
+    expect(sorted[Math.ceil(0.95 * sorted.length) - 1]! / 1000).toBe(summary.latency_ms["e2e"]!.p95);
+    // Over the limit the details go; the figures do not change.
+    const { summary: over, coordinator: small } = await run({ nodes: busyNodes(), network: latency(1, 8), latencySamples: 10 });
+    expect(small.latencySamples()).toBeNull();
+    expect(over.latency_ms).toEqual(summary.latency_ms);
+    const { coordinator: none } = await run({ nodes: busyNodes(), network: latency(1, 8) });
+    expect(none.latencySamples()).toBeNull();
   });
 });

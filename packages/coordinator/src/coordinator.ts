@@ -3,7 +3,9 @@ import { pino, type Logger } from "pino";
 import { Engine, type NodeErrorEvent, type ProgressEvent, type QuantumEvent, type TracePayloads } from "./_engine.js";
 import { DirectNetwork } from "./direct-network.js";
 import { CoordinatorOptionsError } from "./errors.js";
+import type { LatencySamples } from "./latency-stats.js";
 import type { RunSummary } from "./summary.js";
+import type { TimeSeries, TimeSeriesOptions } from "./time-series.js";
 import type { TraceSink } from "./trace-sinks.js";
 import type { NetworkModel, SimNode, TimeUs } from "./types.js";
 
@@ -44,6 +46,13 @@ export interface CoordinatorOptions {
   logger?: Logger;
   /** Minimum wall time between `progress` events. Default 250 ms. */
   progressIntervalMs?: number;
+  /**
+   * Keep the node and time of each latency sample for `latencySamples()` while the
+   * run has at most this many samples (`Infinity`: always). Default 0: never.
+   */
+  latencySamples?: number;
+  /** Count messages, latency and node counters per bin of virtual time, for `timeSeries()`. Default: off. */
+  timeSeries?: TimeSeriesOptions | null;
 }
 
 export interface CoordinatorEvents {
@@ -57,6 +66,8 @@ export interface CoordinatorEvents {
 
 const DEFAULT_QUANTUM_US = 10_000;
 const DEFAULT_PROGRESS_MS = 250;
+/** Bins a time series may have: each costs a few doubles per group and link pair. */
+export const MAX_TIME_SERIES_BINS = 1_000_000;
 
 /**
  * The deterministic engine: virtual time in integer µs, one event queue ordered by
@@ -103,6 +114,15 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     if (payloads !== "external" && payloads !== "all" && payloads !== "none") {
       throw new CoordinatorOptionsError(`tracePayloads must be "external", "all" or "none", got ${JSON.stringify(payloads)}`);
     }
+    const keep = options.latencySamples ?? 0;
+    if (!(keep >= 0)) throw new CoordinatorOptionsError(`latencySamples must be a number >= 0, got ${String(keep)}`);
+    const series = options.timeSeries ?? null;
+    if (series !== null) {
+      if (!Number.isSafeInteger(series.binUs) || series.binUs <= 0) throw new CoordinatorOptionsError(`timeSeries.binUs must be a positive integer number of µs, got ${String(series.binUs)}`);
+      if (Math.ceil(end / series.binUs) > MAX_TIME_SERIES_BINS) {
+        throw new CoordinatorOptionsError(`timeSeries.binUs = ${series.binUs} µs gives ${Math.ceil(end / series.binUs)} bins; at most ${MAX_TIME_SERIES_BINS} are allowed`);
+      }
+    }
     const groups = options.groups;
     const groupOf = typeof groups === "function" ? groups : groups === undefined ? (id: string) => id : (id: string) => groups[id] ?? id;
     this.engine = new Engine({
@@ -123,6 +143,8 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       // A silent logger with a no-op destination: pino's default one would hook process exit.
       logger: options.logger ?? pino({ level: "silent" }, { write() {} }),
       progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_MS,
+      latencySamples: keep,
+      timeSeries: series,
     });
   }
 
@@ -149,5 +171,18 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
   /** The error that ended the run (a NodeFailedError names the node), or null. */
   get error(): Error | null {
     return this.engine.error;
+  }
+
+  /**
+   * After `run()`: every latency sample with the node that recorded it and when, in
+   * recording order; null unless `latencySamples` was given and the run stayed within it.
+   */
+  latencySamples(): LatencySamples | null {
+    return this.engine.latencySamples();
+  }
+
+  /** After `run()`: the counts per bin of virtual time; null unless `timeSeries` was given. */
+  timeSeries(): TimeSeries | null {
+    return this.engine.timeSeries();
   }
 }
