@@ -15,6 +15,9 @@ export interface Decision {
   anomaly: boolean;
 }
 
+/** Counters a node that runs the model produces (`ctx.count`). */
+export const DETECTOR_COUNTERS = ["inferences", "unscored_values", "decisions", "true_positives", "false_positives", "false_negatives", "true_negatives"] as const;
+
 /** A score at or above this flags the reading as anomalous. */
 export const ANOMALY_THRESHOLD = 0.5;
 

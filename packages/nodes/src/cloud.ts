@@ -1,6 +1,6 @@
 import type { ResolvedCloudNode } from "@sim/config";
 import type { InProcessNode, Message, NodeContext } from "@sim/coordinator";
-import { Detector, type Decision } from "./_detector.js";
+import { DETECTOR_COUNTERS, Detector, type Decision } from "./_detector.js";
 import { emptyReading, parseReading } from "./_payload.js";
 import { FifoServer } from "./_server.js";
 import type { InferenceEngine } from "./types.js";
@@ -14,6 +14,8 @@ const DONE = 0;
  * inference could start (series "decision").
  */
 export class CloudNode implements InProcessNode {
+  /** Every counter a cloud node can produce (`ctx.count`), with the model's when it runs in the cloud. */
+  static readonly COUNTERS: readonly string[] = Object.freeze(["messages", "unreadable", ...DETECTOR_COUNTERS]);
   readonly kind = "in-process";
   readonly type = "cloud";
   readonly id: string;

@@ -11,6 +11,16 @@ export const BUILTIN_NODE_TYPES = ["sensor", "gateway", "cloud"] as const;
 
 export type BuiltinNodeType = (typeof BUILTIN_NODE_TYPES)[number];
 
+/**
+ * Every counter each built-in node type can produce (`ctx.count`), so that tables
+ * of counters have the same columns whichever of them a run happened to reach.
+ */
+export const BUILTIN_COUNTERS: Readonly<Record<BuiltinNodeType, readonly string[]>> = Object.freeze({
+  sensor: SensorNode.COUNTERS,
+  gateway: GatewayNode.COUNTERS,
+  cloud: CloudNode.COUNTERS,
+});
+
 /** The node type that runs the model at each placement. */
 const RUNS_MODEL = { edge: "gateway", cloud: "cloud" } as const;
 

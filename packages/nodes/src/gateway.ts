@@ -1,6 +1,6 @@
 import type { ResolvedGatewayNode } from "@sim/config";
 import type { InProcessNode, Message, NodeContext, PayloadJson, TimeUs } from "@sim/coordinator";
-import { Detector, type Decision } from "./_detector.js";
+import { DETECTOR_COUNTERS, Detector, type Decision } from "./_detector.js";
 import { emptyReading, parseReading } from "./_payload.js";
 import { FifoServer } from "./_server.js";
 import { sensorKind } from "./sensor-kinds.js";
@@ -31,6 +31,8 @@ interface Job {
  * happens when its message is done. Without `upstream` it is a sink.
  */
 export class GatewayNode implements InProcessNode {
+  /** Every counter a gateway can produce (`ctx.count`), with the model's when it runs at the edge. */
+  static readonly COUNTERS: readonly string[] = Object.freeze(["forwarded", "leftover", "unreadable", ...DETECTOR_COUNTERS]);
   readonly kind = "in-process";
   readonly type = "gateway";
   readonly id: string;

@@ -1,7 +1,7 @@
-export { ANOMALY_THRESHOLD } from "./_detector.js";
+export { ANOMALY_THRESHOLD, DETECTOR_COUNTERS } from "./_detector.js";
 export { CloudNode } from "./cloud.js";
 export { MlInferenceError, MlModelInvalidError, MlUnavailableError, UnknownSensorKindError } from "./errors.js";
-export { BUILTIN_NODE_TYPES, createBuiltinNode, needsInference } from "./factory.js";
+export { BUILTIN_COUNTERS, BUILTIN_NODE_TYPES, createBuiltinNode, needsInference } from "./factory.js";
 export { GatewayNode } from "./gateway.js";
 export { loadInference } from "./inference.js";
 export { SENSOR_KINDS, sensorKind } from "./sensor-kinds.js";

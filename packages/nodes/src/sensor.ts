@@ -81,6 +81,8 @@ function readingTemplate(names: readonly string[]): ReadingTemplate | null {
  * Every random number comes from the node's own stream.
  */
 export class SensorNode implements InProcessNode {
+  /** Every counter a sensor can produce (`ctx.count`), for fixed metrics columns. */
+  static readonly COUNTERS: readonly string[] = Object.freeze(["anomalies_injected"]);
   readonly kind = "in-process";
   readonly type = "sensor";
   readonly id: string;

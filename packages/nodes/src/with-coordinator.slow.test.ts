@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { loadScenario, validateScenario, type ResolvedScenario } from "@sim/config";
 import { Coordinator, MemoryTraceSink, scenarioOptions, type InProcessNode, type RunSummary } from "@sim/coordinator";
 import { describe, expect, it } from "vitest";
-import { createBuiltinNode, needsInference } from "./factory.js";
+import { BUILTIN_COUNTERS, createBuiltinNode, needsInference, type BuiltinNodeType } from "./factory.js";
 import { loadInference } from "./inference.js";
 
 const scenarioFile = (name: string) => fileURLToPath(new URL(`../../../scenarios/${name}`, import.meta.url));
@@ -25,12 +25,17 @@ async function run(scenario: ResolvedScenario): Promise<{ summary: RunSummary; l
 const sum = (summary: RunSummary, counter: string) =>
   Object.values(summary.nodes).reduce((total, n) => total + (n.counters[counter] ?? 0), 0);
 
+/** `type.counter` for every counter a node produced that its type does not declare in BUILTIN_COUNTERS. */
+const undeclared = (summary: RunSummary) =>
+  Object.values(summary.nodes).flatMap((n) => Object.keys(n.counters).filter((c) => !BUILTIN_COUNTERS[n.type as BuiltinNodeType].includes(c)).map((c) => `${n.type}.${c}`));
+
 describe("scenarios/ml-edge.yaml and ml-cloud.yaml through the coordinator", () => {
   it("decide every anomaly with no false alarm, and the edge decides sooner", async () => {
     const edge = await run((await loadScenario(scenarioFile("ml-edge.yaml"))).scenario);
     const cloud = await run((await loadScenario(scenarioFile("ml-cloud.yaml"))).scenario);
     for (const { summary } of [edge, cloud]) {
       expect(summary.success).toBe(true);
+      expect(undeclared(summary)).toEqual([]);
       expect(sum(summary, "decisions")).toBeGreaterThan(20 * 50);
       expect(sum(summary, "true_positives")).toBeGreaterThan(5);
       expect(sum(summary, "false_positives")).toBe(0);
@@ -91,6 +96,7 @@ describe("the benchmark workload (BENCHMARK.md) at 100 sensors / 4 gateways", ()
     expect(summary.nodes["cloud"]!.counters["messages"]).toBe(600);
     expect(sum(summary, "forwarded")).toBe(600);
     expect(sum(summary, "leftover")).toBe(0);
+    expect(undeclared(summary)).toEqual([]);
     expect(summary.messages.in_flight).toBe(0);
   });
 });
