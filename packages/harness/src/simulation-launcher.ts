@@ -221,7 +221,8 @@ export class SimulationLauncher {
   private async verifyGone(listed: RunRecord): Promise<CleanupReport> {
     const leftovers: string[] = [];
     const search = { exclude: this.resources?.reaperPid != null ? [this.resources.reaperPid] : [], cgroups: "own" as const };
-    let found = findRunProcesses(this.runId, listed.processes, search).pids;
+    // No external node was launched (no launch context): nothing could have started a process.
+    let found = this.resources === null ? [] : findRunProcesses(this.runId, listed.processes, search).pids;
     let swept = 0;
     if (found.length > 0) {
       this.logger.warn({ pids: found, commands: found.map(describeProcess) }, "processes of the run outlived the stop of their nodes; stopping them");
@@ -230,7 +231,7 @@ export class SimulationLauncher {
       swept = found.filter((pid) => !left.includes(pid)).length;
       found = left;
     }
-    removeRunCgroups(this.runId, "own");
+    if (this.resources !== null) removeRunCgroups(this.runId, "own");
     for (const pid of found) {
       const node = listed.processes.find((p) => p.pid === pid)?.node;
       leftovers.push(`process ${pid} (${describeProcess(pid)})${node === undefined ? "" : ` of node "${node}"`}`);
