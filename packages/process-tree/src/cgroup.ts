@@ -76,10 +76,12 @@ export function createNodeCgroup(runId: string, name: string): string | null {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       mkdirSync(dir, { recursive: true });
-      if (existsSync(join(dir, "cgroup.procs"))) return dir;
+      // Only a "domain" cgroup takes processes (a threaded subtree takes threads).
+      if (readFileSync(join(dir, "cgroup.type"), "utf8").trim() === "domain") return dir;
+      removeNodeCgroup(dir);
       return null;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") return null;
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT" || existsSync(dir)) return null;
     }
   }
   return null;
