@@ -1,8 +1,9 @@
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import { relative, resolve } from "node:path";
 import type { PathSegment } from "./positions.js";
 import { sourceOf } from "./positions.js";
-import { ProblemCollector, describePath } from "./problem.js";
+import { classifyHostPath, splitVolume } from "./host-paths.js";
+import { ProblemCollector, describePath, type ProblemInput } from "./problem.js";
 import type { Problem, ResolvedScenario } from "./types.js";
 
 interface FileCheck {
@@ -43,7 +44,41 @@ export async function checkScenarioFiles(scenario: ResolvedScenario): Promise<Pr
       });
     }
   }
+  for (const problem of await realHostPathProblems(scenario)) problems.add(problem);
   return problems.result();
+}
+
+/**
+ * The host paths of volumes, followed through symbolic links: a link inside the
+ * scenario's folder must not lead to a system folder, or outside without consent.
+ */
+async function realHostPathProblems(scenario: ResolvedScenario): Promise<ProblemInput[]> {
+  const found: ProblemInput[] = [];
+  const seen = new Set<string>();
+  const scenarioDir = await realpath(scenario.base_dir).catch(() => scenario.base_dir);
+  for (const node of scenario.nodes) {
+    if (node.type !== "docker") continue;
+    for (const [j, volume] of node.volumes.entries()) {
+      const { host } = splitVolume(volume);
+      const path = ["nodes", node.group, "volumes", j];
+      if (!host.startsWith("/") || seen.has(JSON.stringify(path))) continue;
+      seen.add(JSON.stringify(path));
+      const real = await realpath(host).catch(() => null);
+      if (real === null || real === host) continue;
+      const verdict = classifyHostPath(real, scenarioDir);
+      if (verdict.kind === "refused") {
+        found.push({ code: "host-path-refused", path, message: `${describePath(path)} binds ${host}, which leads to ${real}: refused, ${verdict.because}` });
+      } else if (verdict.kind === "outside" && !node.allow_host_paths) {
+        found.push({
+          code: "host-path-outside",
+          path,
+          message: `${describePath(path)} binds ${host}, which leads to ${real}, outside the scenario's folder`,
+          hint: "add `allow_host_paths: true` to the node to allow it (mounted read-only unless the mapping ends in :rw)",
+        });
+      }
+    }
+  }
+  return found;
 }
 
 function collectChecks(scenario: ResolvedScenario): FileCheck[] {

@@ -50,6 +50,8 @@ export const PROBLEM_CODES = [
   "upstream-cycle",
   "ambiguous-upstream",
   "port-conflict",
+  "host-path-refused",
+  "host-path-outside",
   "missing-model",
   "ml-placement-unused",
   "late-deliveries",

@@ -1,5 +1,6 @@
 import { SCENARIO_DEFAULTS } from "./defaults.js";
 import { NodeNames, memberId } from "./node-names.js";
+import { classifyHostPath, readOnlyUnlessAsked, splitVolume } from "./host-paths.js";
 import type { NameMeaning, NodeEntry } from "./node-names.js";
 import { describePath, quote } from "./problem.js";
 import { absolute, receiverFor } from "./resolve-context.js";
@@ -57,7 +58,8 @@ export function resolveNodes(ctx: ResolveContext, names: NodeNames, startupSec: 
         break;
       case "docker": {
         const input = entry.input as unknown as DockerNodeInput;
-        if (checkPorts(ctx, entry, input)) expand(entry, nodes, (base) => docker(ctx, base, input, startupSec));
+        const portsOk = checkPorts(ctx, entry, input);
+        if (checkHostPaths(ctx, entry, input) && portsOk) expand(entry, nodes, (base) => docker(ctx, base, input, startupSec));
         break;
       }
       case "renode": {
@@ -214,15 +216,48 @@ function docker(ctx: ResolveContext, base: ResolvedNodeBase, input: DockerNodeIn
     command: input.command ? [...input.command] : null,
     env: { ...input.env },
     ports: [...(input.ports ?? [])],
-    volumes: (input.volumes ?? []).map((v) => resolveVolume(ctx, v)),
+    volumes: (input.volumes ?? []).map((v) => guardedVolume(ctx, v)),
     networks: [...(input.networks ?? [])],
     resources: { cpus: input.resources?.cpus ?? null, memory_mb: input.resources?.memory_mb ?? null },
     wait_for: wait ? { log: wait.log ?? null, port: wait.port ?? null, timeout_sec: wait.timeout_sec ?? startupSec } : null,
     protocol: input.protocol ?? (SCENARIO_DEFAULTS.docker.protocol as "stdio"),
     docker_host: input.docker_host ?? null,
     privileged: input.privileged ?? false,
+    allow_host_paths: input.allow_host_paths ?? false,
     config: structuredClone(input.config ?? {}),
   };
+}
+
+/** A resolved volume; a host path outside the scenario's folder is mounted read-only unless the mapping asks for `rw`. */
+function guardedVolume(ctx: ResolveContext, volume: string): string {
+  const resolved = resolveVolume(ctx, volume);
+  const { host } = splitVolume(resolved);
+  if (!host.startsWith("/")) return resolved;
+  return classifyHostPath(host, ctx.baseDir).kind === "outside" ? readOnlyUnlessAsked(resolved) : resolved;
+}
+
+/** System folders are never bound; other host paths outside the scenario's folder only with `allow_host_paths: true`. */
+function checkHostPaths(ctx: ResolveContext, entry: NodeEntry, input: DockerNodeInput): boolean {
+  let ok = true;
+  (input.volumes ?? []).forEach((volume, j) => {
+    const { host } = splitVolume(resolveVolume(ctx, volume));
+    if (!host.startsWith("/")) return;
+    const verdict = classifyHostPath(host, ctx.baseDir);
+    const path = ["nodes", entry.key, "volumes", j];
+    if (verdict.kind === "refused") {
+      ok = false;
+      ctx.problems.add({ code: "host-path-refused", path, message: `${describePath(path)} binds ${host} into the container: refused, ${verdict.because}`, hint: "bind a folder made for the experiment" });
+    } else if (verdict.kind === "outside" && input.allow_host_paths !== true) {
+      ok = false;
+      ctx.problems.add({
+        code: "host-path-outside",
+        path,
+        message: `${describePath(path)} binds ${host}, which is outside the scenario's folder ${ctx.baseDir}`,
+        hint: "add `allow_host_paths: true` to the node to allow it (mounted read-only unless the mapping ends in :rw)",
+      });
+    }
+  });
+  return ok;
 }
 
 /** Members of a group cannot all bind the same host port. */

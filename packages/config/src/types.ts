@@ -107,6 +107,8 @@ export interface DockerNodeInput {
   protocol?: "stdio" | "none";
   docker_host?: string;
   privileged?: boolean;
+  /** Allow volumes with host paths outside the scenario's folder (mounted read-only unless `:rw`). */
+  allow_host_paths?: boolean;
   config?: Record<string, unknown>;
 }
 
@@ -231,6 +233,7 @@ export interface ResolvedDockerNode extends ResolvedNodeBase {
   protocol: "stdio" | "none";
   docker_host: string | null;
   privileged: boolean;
+  allow_host_paths: boolean;
   config: Record<string, unknown>;
 }
 

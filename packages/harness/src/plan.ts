@@ -1,4 +1,5 @@
 import type { ResolvedScenario } from "@sim/config";
+import { hostAccessOf, type HostAccess } from "./host-access.js";
 
 /** What a run would do, as `sim run --dry-run` prints it. */
 export interface RunPlan {
@@ -12,6 +13,8 @@ export interface RunPlan {
   network: string;
   ml_placement: string | null;
   external: { id: string; type: string; details: Record<string, unknown> }[];
+  /** Host paths bound into containers and ports published beyond loopback. */
+  host_access: HostAccess[];
 }
 
 export function planOf(scenario: ResolvedScenario, external: RunPlan["external"]): RunPlan {
@@ -27,6 +30,7 @@ export function planOf(scenario: ResolvedScenario, external: RunPlan["external"]
     network: describeNetwork(scenario),
     ml_placement: scenario.ml_inference?.placement ?? null,
     external,
+    host_access: hostAccessOf(scenario),
   };
 }
 

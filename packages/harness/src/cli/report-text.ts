@@ -1,6 +1,7 @@
 /** The short human-readable texts of `sim run`: the dry-run plan and the end-of-run summary. */
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
+import type { HostAccess } from "../host-access.js";
 import type { RunPlan } from "../plan.js";
 import type { RunSummaryJson } from "../run-scenario.js";
 import { OUTPUT_FILES } from "../outputs.js";
@@ -28,7 +29,14 @@ export function planText(plan: RunPlan): string {
       lines.push(`    ${node.id} (${node.type}) ${details}`);
     }
   }
+  lines.push(...hostAccessLines(plan.host_access));
   return lines.join("\n") + "\n";
+}
+
+/** What the scenario opens of this machine; nothing when it opens nothing. */
+export function hostAccessLines(access: readonly HostAccess[]): string[] {
+  if (access.length === 0) return [];
+  return ["  host access:", ...access.map((a) => `    ${a.kind} of ${a.node}: ${a.what}`)];
 }
 
 /** `shownAs`: the scenario as the user named it. */

@@ -3,13 +3,17 @@ import { formatProblem, loadScenario, ScenarioInvalidError, ScenarioUnreadableEr
 import { defaultStateDir } from "../../resources/state-dir.js";
 import { defaultLaunchers } from "../../launchers.js";
 import { SimulationLauncher } from "../../simulation-launcher.js";
+import { hostAccessOf, type HostAccess } from "../../host-access.js";
 import { ExitCode } from "../exit-codes.js";
+import { hostAccessLines } from "../report-text.js";
 import type { CliIo } from "../io.js";
 
 interface FileReport {
   file: string;
   valid: boolean;
   problems: Problem[];
+  /** Host paths and non-loopback ports the scenario opens (when it is valid). */
+  host_access: HostAccess[];
 }
 
 /** `sim validate <files...>`: every problem of every file, then exit 0 (all valid) or 2. */
@@ -25,6 +29,7 @@ export async function validateCommand(files: string[], options: { json?: boolean
       for (const problem of report.problems) io.stderr(`${formatProblem(problem)}\n`);
       const warnings = report.problems.filter((p) => p.severity === "warning").length;
       if (report.valid) io.stdout(`${report.file}: valid${warnings > 0 ? ` (${warnings} warning${warnings > 1 ? "s" : ""})` : ""}\n`);
+      for (const line of hostAccessLines(report.host_access)) io.stdout(`${line}\n`);
     }
   }
   return reports.every((r) => r.valid) ? ExitCode.ok : ExitCode.invalidInput;
@@ -36,9 +41,9 @@ async function validateFile(file: string, stateDir: string, env: CliIo["env"]): 
     const { scenario, warnings } = await loadScenario(file);
     const launcher = new SimulationLauncher(scenario, { stateDir, launchers: defaultLaunchers({ env }) });
     const problems = [...warnings, ...(await launcher.validate())];
-    return { file, valid: !problems.some((p) => p.severity === "error"), problems };
+    return { file, valid: !problems.some((p) => p.severity === "error"), problems, host_access: hostAccessOf(scenario) };
   } catch (error) {
-    if (error instanceof ScenarioInvalidError || error instanceof ScenarioUnreadableError) return { file, valid: false, problems: error.problems };
+    if (error instanceof ScenarioInvalidError || error instanceof ScenarioUnreadableError) return { file, valid: false, problems: error.problems, host_access: [] };
     throw error;
   }
 }
