@@ -54,6 +54,7 @@ export const PROBLEM_CODES = [
   "host-path-outside",
   "missing-model",
   "ml-placement-unused",
+  "batched-cloud-inference",
   "late-deliveries",
   // Referenced files
   "missing-file",

@@ -2,7 +2,7 @@ import { SCENARIO_DEFAULTS } from "./defaults.js";
 import type { NodeNames } from "./node-names.js";
 import { absolute } from "./resolve-context.js";
 import type { ResolveContext } from "./resolve-context.js";
-import type { MlInferenceInput, MlPlacementConfigInput, ResolvedMlInference } from "./types.js";
+import type { MlInferenceInput, MlPlacementConfigInput, ResolvedMlInference, ResolvedNode } from "./types.js";
 
 type Placement = MlInferenceInput["placement"];
 
@@ -48,6 +48,32 @@ export function resolveMl(ctx: ResolveContext, names: NodeNames, input: MlInfere
     edge_config: edge,
     cloud_config: cloud,
   };
+}
+
+/**
+ * With inference in the cloud, a gateway that batches (`batch > 1`) forwards the
+ * means of its batch, not readings: the cloud's model scores averages (an anomaly
+ * diluted by the batch's other readings) and an aggregate counts as anomalous when
+ * any of its readings was. Comparing edge and cloud placement is then confounded
+ * by the batching. One warning per gateway group.
+ */
+export function warnAboutBatchedCloudInference(ctx: ResolveContext, nodes: readonly ResolvedNode[], ml: ResolvedMlInference): void {
+  if (ml.placement !== "cloud") return;
+  const clouds = new Set(nodes.filter((n) => n.type === "cloud").map((n) => n.id));
+  const warned = new Set<string>();
+  for (const node of nodes) {
+    if (node.type !== "gateway" || node.batch <= 1 || node.upstream === null || !clouds.has(node.upstream) || warned.has(node.group)) continue;
+    warned.add(node.group);
+    ctx.problems.add({
+      severity: "warning",
+      code: "batched-cloud-inference",
+      path: ["nodes", node.group, "batch"],
+      message:
+        `${node.group} has batch ${node.batch} and forwards to the cloud, which runs the model (ml_inference.placement: cloud): ` +
+        `the model scores the means of ${node.batch} readings, not readings, so an edge-vs-cloud comparison also compares batching`,
+      hint: "set batch: 1 on the gateway to give the cloud model the same readings as the edge model",
+    });
+  }
 }
 
 function config(ctx: ResolveContext, input: MlPlacementConfigInput | undefined, inferenceMs: number) {

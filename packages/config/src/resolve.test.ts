@@ -214,6 +214,18 @@ describe("ML inference", () => {
     });
   });
 
+  it("warns, at the batch, when a batching gateway feeds the cloud's model means instead of readings", () => {
+    const text = (placement: string, batch: number) =>
+      `duration_sec: 1\nnodes:\n  s: {type: sensor, count: 4, target: g}\n  g:\n    type: gateway\n    count: 2\n    batch: ${batch}\n    upstream: c\n  c: {type: cloud}\nml_inference: {placement: ${placement}, cloud_config: {model_path: m.onnx}}\n`;
+    const s = ok(parse(text("cloud", 10)));
+    // One warning for the group, not one per gateway.
+    expect(s.warnings).toHaveLength(1);
+    expect(s.warnings[0]).toMatchObject({ severity: "warning", code: "batched-cloud-inference", path: ["nodes", "g", "batch"], line: 7, column: 12 });
+    expect(s.warnings[0]!.message).toMatch(/means of 10 readings/);
+    expect(ok(parse(text("cloud", 1))).warnings).toEqual([]);
+    expect(ok(parse(text("edge", 10))).warnings).toEqual([]);
+  });
+
   it("warns when no node runs inference at the chosen placement", () => {
     const s = ok(parse("duration_sec: 1\nnodes: {c: {type: cloud}}\nml_inference: {placement: edge, edge_config: {model_path: m.onnx}}\n"));
     expect(s.warnings).toMatchObject([{ code: "ml-placement-unused", path: ["ml_inference", "placement"], line: 3 }]);

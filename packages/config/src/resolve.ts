@@ -6,7 +6,7 @@ import type { PathSegment } from "./positions.js";
 import type { ProblemCollector } from "./problem.js";
 import { absolute, cleanChecker } from "./resolve-context.js";
 import type { ResolveContext } from "./resolve-context.js";
-import { resolveMl } from "./resolve-ml.js";
+import { resolveMl, warnAboutBatchedCloudInference } from "./resolve-ml.js";
 import { resolveNetwork, warnAboutLateDeliveries } from "./resolve-network.js";
 import { resolveNodes } from "./resolve-nodes.js";
 import type { ResolvedScenario, ScenarioInput } from "./types.js";
@@ -54,6 +54,7 @@ export function resolveScenario(data: unknown, options: ResolveOptions, problems
 
   const mlInput = pick("ml_inference");
   const ml = mlInput === undefined ? null : resolveMl(ctx, names, mlInput);
+  if (ml !== null) warnAboutBatchedCloudInference(ctx, nodes, ml);
 
   const output = pick("output");
   return {
