@@ -93,6 +93,7 @@ export function dockerNode(id: string, fields: Partial<ResolvedDockerNode> = {})
     protocol: "none",
     docker_host: null,
     privileged: false,
+    allow_host_paths: false,
     config: {},
     ...fields,
   };
