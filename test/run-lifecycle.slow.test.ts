@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { ResolvedProcessNode } from "@sim/config";
 import type { NodeLauncher } from "@sim/coordinator";
 import { LaunchFailedError, runScenario } from "@sim/harness";
-import { isProcessAlive, processLauncher, type StartedProcess } from "@sim/launcher-process";
+import { processLauncher, type StartedProcess } from "@sim/launcher-process";
+import { isProcessAlive } from "@sim/process-tree";
 import { describe, expect, test } from "vitest";
 import { repoRoot, spawnSim, tempDir, waitForText } from "./helpers/sim-cli.js";
 

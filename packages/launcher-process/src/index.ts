@@ -3,15 +3,4 @@ export type { ProcessLauncherOptions, StartedProcess } from "./process-launcher.
 export { ProcessStartError } from "./errors.js";
 export { nodeEnvironment, RUN_ID_ENV, NODE_ID_ENV } from "./environment.js";
 export { findExecutable } from "./find-executable.js";
-export {
-  processGroupMembers,
-  isProcessGroupAlive,
-  signalProcessGroup,
-  processesWithEnv,
-  SIGKILL_AFTER_MS,
-  KILL_WAIT_MS,
-  processStartTime,
-  isProcessAlive,
-} from "./process-group.js";
-export type { TerminateResult } from "./process-group.js";
 export type { Containment } from "@sim/process-tree";

@@ -8,7 +8,7 @@ import { EXAMPLES_PY, EXAMPLES_TS, launchContext, MemoryResources, processNode, 
 import { driveLockstep } from "./__fixtures__/drive-lockstep.js";
 import { ProcessStartError } from "./errors.js";
 import { createProcessLauncher, processLauncher, type StartedProcess } from "./process-launcher.js";
-import { isProcessGroupAlive, signalProcessGroup } from "./process-group.js";
+import { isProcessGroupAlive, signalProcessGroup } from "@sim/process-tree";
 
 const MISBEHAVE = fileURLToPath(new URL("./__fixtures__/misbehave.mjs", import.meta.url));
 const misbehaving = (id: string, mode: string) => processNode(id, [process.execPath, MISBEHAVE, mode], tmpdir());

@@ -7,7 +7,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { RunResources } from "@sim/coordinator";
-import { processStartTime } from "@sim/launcher-process/process-group";
+import { processStartTime } from "@sim/process-tree";
 import { startReaper, type ReaperHandle } from "../reaper/spawn-reaper.js";
 import { registryFile } from "./state-dir.js";
 import { isEmptyRecord, RUN_RECORD_VERSION, type RunRecord } from "./run-record.js";
