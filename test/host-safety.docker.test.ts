@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { dockerEngineUp } from "./helpers/docker.js";
+import { dockerEngineUp, labelled } from "./helpers/docker.js";
 import { repoRoot, runSimInProcess, tempDir } from "./helpers/sim-cli.js";
 
 const engineUp = dockerEngineUp("the host safety tests are");
@@ -41,5 +41,35 @@ describe.skipIf(!engineUp)("host safety", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${scenario}:8:15: error: nodes.web.volumes[0] binds / into the container: refused, it is the root of the host's filesystem`);
     expect(existsSync(join(dir, "out"))).toBe(false);
+  });
+
+  test("sim clean leaves labelled resources no run of this machine lists, unless --all-labelled --yes", { timeout: 60_000 }, async () => {
+    // Someone else's run on a shared engine: labelled, but in no registry file here.
+    const theirs = `someone-else-${process.pid}-${Date.now()}`;
+    const network = execFileSync("docker", ["network", "create", "--label", `sim.run-id=${theirs}`, `sim-clean-test-${theirs}`], { encoding: "utf8" }).trim();
+    try {
+      const state = tempDir("state");
+      const plain = await runSimInProcess(["clean", "--json"], { stateDir: state });
+      expect(plain.code).toBe(0);
+      expect((JSON.parse(plain.stdout) as { unlisted: { networks: unknown[] } }).unlisted.networks).toEqual([]);
+      expect(labelled("network ls", `sim.run-id=${theirs}`)).toEqual([network.slice(0, 12)]);
+
+      const listed = await runSimInProcess(["clean", "--all-labelled"], { stateDir: state });
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain(`unlisted network ${network.slice(0, 12)}: would-remove`);
+      expect(listed.stdout).toContain("run again with --all-labelled --yes to remove them");
+      expect(labelled("network ls", `sim.run-id=${theirs}`)).toEqual([network.slice(0, 12)]);
+
+      const removed = await runSimInProcess(["clean", "--all-labelled", "--yes", "--run", theirs], { stateDir: state });
+      expect(removed.code).toBe(0);
+      expect(removed.stdout).toContain(`unlisted network ${network.slice(0, 12)}: removed`);
+      expect(labelled("network ls", `sim.run-id=${theirs}`)).toEqual([]);
+    } finally {
+      try {
+        execFileSync("docker", ["network", "rm", network], { stdio: "ignore" });
+      } catch {
+        // Removed by the test.
+      }
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { CliIo } from "./io.js";
 import { validateCommand } from "./commands/validate.js";
 import { schemaCommand } from "./commands/schema.js";
 import { runCommand, type RunCommandOptions } from "./commands/run.js";
-import { cleanCommand } from "./commands/clean.js";
+import { cleanCommand, type CleanCommandOptions } from "./commands/clean.js";
 import { sweepCommand, type SweepCommandOptions } from "./commands/sweep.js";
 import { SIM_VERSION } from "../version.js";
 
@@ -40,6 +40,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--json", "print exactly one JSON object (the summary) on stdout")
     .option("--no-progress", "no progress bar")
     .option("--check-determinism", "run twice and fail on the first differing trace line")
+    .option("--samples", "write latency.csv whatever the number of samples (default: up to 1,000,000)")
+    .option("--bin-ms <ms>", "width of timeseries.csv's bins in virtual ms (default: the duration / 200)", parseMilliseconds)
     .action(async (file: string, options: RunCommandOptions) => {
       setExit(await runCommand(file, options, io));
     });
@@ -86,10 +88,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   program
     .command("clean")
-    .description("remove every process, container and network that earlier runs left behind")
+    .description("remove the processes, containers and networks that this machine's earlier runs left behind")
     .option("--dry-run", "list what would be removed")
     .option("--json", "print the report as JSON")
-    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+    .option("--run <id>", "only this run (repeatable)", collect, [])
+    .option("--all-labelled", "also every container and network labelled sim.run-id that no run of this machine lists (listed; removed with --yes)")
+    .option("--yes", "with --all-labelled: remove them")
+    .action(async (options: CleanCommandOptions) => {
       setExit(await cleanCommand(options, io));
     });
 
@@ -140,6 +145,12 @@ function parseExecutor(value: string): "local" | "slurm" {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+function parseMilliseconds(value: string): number {
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms <= 0) throw new InvalidArgumentError("expected a number of milliseconds > 0.");
+  return ms;
 }
 
 function parseSeconds(value: string): number {

@@ -52,11 +52,15 @@ describe("cleanLeftovers with Docker", () => {
     };
     writeFileSync(registryFile(stateDir, RUN), JSON.stringify(record));
 
-    const preview = await cleanLeftovers({ stateDir, dryRun: true, runIds: [RUN, UNLISTED] });
+    // By default only what this machine's registry knows: the unlisted network stays.
+    const mine = await cleanLeftovers({ stateDir, dryRun: true, runIds: [RUN, UNLISTED] });
+    expect(mine.unlisted.networks).toEqual([]);
+    const preview = await cleanLeftovers({ stateDir, dryRun: true, runIds: [RUN, UNLISTED], unlisted: true });
+    expect(preview.unlisted.networks).toEqual([{ id: orphanNetwork, dockerHost: null, outcome: "would-remove" }]);
     expect(preview.staleRuns[0]!.containers.map((c) => c.outcome)).toEqual(["would-remove", "would-remove"]);
     expect(labelled("ps", RUN)).toHaveLength(2);
 
-    const report = await cleanLeftovers({ stateDir, runIds: [RUN, UNLISTED] });
+    const report = await cleanLeftovers({ stateDir, runIds: [RUN, UNLISTED], unlisted: true });
     expect(report.errors).toEqual([]);
     const stale = report.staleRuns[0]!;
     expect(stale.clean).toBe(true);

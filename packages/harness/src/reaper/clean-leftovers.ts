@@ -1,8 +1,10 @@
 /**
  * `sim clean`: removes what earlier runs left behind. A run is stale when the
- * harness that wrote its registry file is gone; everything its file lists is
- * removed, and so is every container or network labelled `sim.run-id` whose run is
- * not alive.
+ * harness that wrote its registry file is gone; everything its file lists (and
+ * everything labelled with its run id) is removed. Containers and networks labelled
+ * `sim.run-id` that no registry file of this machine lists are removed only when
+ * asked (`unlisted`): on an engine shared with other people they may belong to a
+ * run that is alive on another machine.
  */
 import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,8 +25,8 @@ export interface CleanLeftoversOptions {
   docker?: boolean;
   /**
    * Also remove labelled containers and networks that no registry file lists
-   * (default true). On an engine shared with other users, their runs are unlisted
-   * here too: preview with `dryRun` first.
+   * (default false). On an engine shared with other users, their runs are unlisted
+   * here too, alive or not: preview with `dryRun` first.
    */
   unlisted?: boolean;
   /** Only these runs (default: every run found). */
@@ -102,7 +104,7 @@ export async function cleanLeftovers(options: CleanLeftoversOptions): Promise<Cl
     }),
   );
 
-  if (docker && (options.unlisted ?? true)) {
+  if (docker && (options.unlisted ?? false)) {
     const active = new Set(report.activeRuns);
     const handled = new Set(report.staleRuns.flatMap((r) => [...r.containers, ...r.networks].map((x) => x.id)));
     await Promise.all(

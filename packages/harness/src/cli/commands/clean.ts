@@ -4,10 +4,34 @@ import { defaultStateDir } from "../../resources/state-dir.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 
-/** `sim clean [--dry-run]`: removes what earlier runs left behind (by registry and by label). */
-export async function cleanCommand(options: { dryRun?: boolean; json?: boolean }, io: CliIo): Promise<number> {
-  const report = await cleanLeftovers({ stateDir: defaultStateDir(io.env, homedir()), dryRun: options.dryRun ?? false });
+export interface CleanCommandOptions {
+  dryRun?: boolean;
+  json?: boolean;
+  /** Only these runs. */
+  run: string[];
+  /** Also every container and network labelled `sim.run-id` that this machine's registry does not list. */
+  allLabelled?: boolean;
+  /** With --all-labelled: remove them (without it they are only listed). */
+  yes?: boolean;
+}
+
+/**
+ * `sim clean`: removes what this machine's registry records for runs whose harness
+ * is gone (`--run ID`: that run only). `--all-labelled` also takes every labelled
+ * resource on the engine that no registry file here lists — on a shared engine,
+ * other people's too — so it lists them first and removes them only with `--yes`.
+ */
+export async function cleanCommand(options: CleanCommandOptions, io: CliIo): Promise<number> {
+  const listOnly = options.allLabelled === true && options.yes !== true;
+  const report = await cleanLeftovers({
+    stateDir: defaultStateDir(io.env, homedir()),
+    dryRun: (options.dryRun ?? false) || listOnly,
+    unlisted: options.allLabelled ?? false,
+    ...(options.run.length > 0 ? { runIds: options.run } : {}),
+  });
   io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : cleanText(report));
+  const unlisted = report.unlisted.containers.length + report.unlisted.networks.length;
+  if (listOnly && !options.json && unlisted > 0) io.stdout(`these ${unlisted} labelled resource(s) are listed by no run of this machine (on a shared engine they may be someone else's): run again with --all-labelled --yes to remove them\n`);
   return report.errors.length > 0 ? ExitCode.simulationFailed : ExitCode.ok;
 }
 
