@@ -32,7 +32,12 @@ export function parseYaml(text: string, problems: ProblemCollector): ParsedYaml 
     return fail("file-too-large", `scenario is ${bytes} bytes; the limit is ${SCENARIO_LIMITS.maxFileBytes} bytes`, "generate large scenarios with `count:` groups instead of listing every node");
   }
 
+  // Line starts come from the text itself, not from the parser's callback: the parser
+  // reports the newlines it reads as tokens, but not those inside a plain scalar it
+  // gave up on (error recovery), and every later position would be on a wrong line.
   const lineCounter = new LineCounter();
+  lineCounter.addNewLine(0);
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineCounter.addNewLine(i + 1);
   const positionOf = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
@@ -44,8 +49,6 @@ export function parseYaml(text: string, problems: ProblemCollector): ParsedYaml 
 
   const control = CONTROL.exec(text);
   if (control) {
-    lineCounter.addNewLine(0);
-    for (let i = text.indexOf("\n"); i !== -1 && i < control.index; i = text.indexOf("\n", i + 1)) lineCounter.addNewLine(i + 1);
     if (control[0] === "\u0000") {
       return at(control.index, "binary-content", "scenario contains a NUL byte: this looks like a binary file, not YAML text", "pass the scenario's .yaml file, saved as UTF-8 text");
     }
@@ -53,7 +56,7 @@ export function parseYaml(text: string, problems: ProblemCollector): ParsedYaml 
     return at(control.index, "control-character", `scenario contains the control character ${char}, which YAML does not allow`, "remove the character, or write it as an escape inside a double-quoted string");
   }
 
-  const tokens = [...new Parser(lineCounter.addNewLine).parse(text)];
+  const tokens = [...new Parser().parse(text)];
   const deep = firstTooDeep(tokens, SCENARIO_LIMITS.maxNestingDepth);
   if (deep !== null) {
     return at(deep, "too-deep", `mappings and lists are nested more than ${SCENARIO_LIMITS.maxNestingDepth} levels deep`);
