@@ -1,21 +1,25 @@
 /**
  * The files a run leaves in its output folder: the resolved scenario (written
- * first, so that even a failed run can be reproduced), summary.json and metrics.csv.
+ * first, so that even a failed run can be reproduced), summary.json and the CSV
+ * tables (result-tables.ts; columns in docs/results.md).
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResolvedScenario } from "@sim/config";
-import type { NodeSummary } from "@sim/coordinator";
+import type { LatencySamples } from "@sim/coordinator";
 import { stringify } from "yaml";
+import { LATENCY_CSV_HEADER, latencyCsvChunks } from "./result-tables.js";
 import { SIM_VERSION } from "./version.js";
 
 export const OUTPUT_FILES = {
   trace: "trace.jsonl",
   summary: "summary.json",
   metrics: "metrics.csv",
+  latency: "latency.csv",
+  timeSeries: "timeseries.csv",
   resolvedScenario: "scenario.resolved.yaml",
   logs: "logs",
 } as const;
@@ -53,21 +57,35 @@ export async function writeSummary(outDir: string, summary: object): Promise<voi
   await writeFile(join(outDir, OUTPUT_FILES.summary), `${JSON.stringify(summary, null, 2)}\n`);
 }
 
-/** One row per node: its counts, then one column per counter any node has (sorted by name). */
-export function metricsCsv(nodes: Record<string, NodeSummary>, groupOf: (id: string) => string): string {
-  const counterNames = [...new Set(Object.values(nodes).flatMap((n) => Object.keys(n.counters)))].sort();
-  const header = ["node", "type", "group", "sent", "received", "dropped", ...counterNames];
-  const rows = Object.entries(nodes).map(([id, n]) => [id, n.type, groupOf(id), n.sent, n.received, n.dropped, ...counterNames.map((c) => n.counters[c] ?? 0)]);
-  return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n";
-}
-
 export async function writeMetrics(outDir: string, csv: string): Promise<void> {
   await writeFile(join(outDir, OUTPUT_FILES.metrics), csv);
 }
 
-function csvField(value: string | number): string {
-  const text = String(value);
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+export async function writeTimeSeries(outDir: string, csv: string): Promise<void> {
+  await writeFile(join(outDir, OUTPUT_FILES.timeSeries), csv);
+}
+
+/** The files of OUTPUT_FILES a run writes (summary.json's `files`), in the order of the docs. */
+export function writtenFiles(what: { trace: boolean; metrics: boolean; latency: boolean; timeSeries: boolean }): string[] {
+  return [
+    OUTPUT_FILES.resolvedScenario,
+    ...(what.trace ? [OUTPUT_FILES.trace] : []),
+    OUTPUT_FILES.summary,
+    ...(what.metrics ? [OUTPUT_FILES.metrics] : []),
+    ...(what.latency ? [OUTPUT_FILES.latency] : []),
+    ...(what.timeSeries ? [OUTPUT_FILES.timeSeries] : []),
+  ];
+}
+
+/** latency.csv, written chunk by chunk (a million samples make ~50 MB of text). */
+export async function writeLatencySamples(outDir: string, samples: LatencySamples): Promise<void> {
+  const file = await open(join(outDir, OUTPUT_FILES.latency), "w");
+  try {
+    await file.write(LATENCY_CSV_HEADER);
+    for (const chunk of latencyCsvChunks(samples)) await file.write(chunk);
+  } finally {
+    await file.close();
+  }
 }
 
 /** Versions of sim and Node; the commit is asked of git, next to this file. */

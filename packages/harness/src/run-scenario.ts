@@ -16,24 +16,30 @@ import {
   FileTraceSink,
   NullTraceSink,
   scenarioOptions,
+  type LatencySamples,
   type ProgressEvent,
   type RunSummary,
+  type TimeSeries,
   type TraceSink,
 } from "@sim/coordinator";
 import { pino, type Logger } from "pino";
 import { NondeterminismError, RunInterruptedError, RunTimeoutError } from "./errors.js";
 import type { AnyNodeLauncher } from "./launchers.js";
+import { mlDecisionFigures, type MlDecisionFigures } from "./ml-summary.js";
 import {
   defaultOutDir,
-  metricsCsv,
   OUTPUT_FILES,
   prepareOutDir,
   versions,
+  writeLatencySamples,
   writeMetrics,
   writeResolvedScenario,
   writeSummary,
+  writeTimeSeries,
+  writtenFiles,
   type Versions,
 } from "./outputs.js";
+import { binWidthUs, LATENCY_CSV_MAX_SAMPLES, MAX_TIME_SERIES_CSV_BINS, metricsCsv, TIME_SERIES_COUNTERS, timeSeriesCsv } from "./result-tables.js";
 import { checkOutputDir, prepareOutputDir } from "./output-dir.js";
 import { planOf, type RunPlan } from "./plan.js";
 import { defaultStateDir } from "./resources/state-dir.js";
@@ -79,6 +85,13 @@ export interface RunOptions {
   logger?: Logger;
   /** Folder the default output folder is made in; default: the current directory. */
   cwd?: string;
+  /**
+   * latency.csv: true writes it whatever its size, false never; by default it is
+   * written when the run has at most LATENCY_CSV_MAX_SAMPLES (1,000,000) samples.
+   */
+  samples?: boolean;
+  /** Width of timeseries.csv's bins in virtual ms; default: the duration / 200. */
+  binMs?: number;
 }
 
 /** summary.json: the coordinator's figures plus what reproduces and cleans up the run. */
@@ -89,11 +102,16 @@ export interface RunSummaryJson extends RunSummary {
   cleanup: CleanupReport;
   /** Inference figures; wall time is reported here only, never in the trace. */
   ml: MlSummary | null;
+  /** timeseries.csv's bins. */
+  time_series: { bin_ms: number; bins: number } | null;
+  /** The files written into the output folder (docs/results.md). */
+  files: string[];
   versions: Versions;
   warnings: Problem[];
 }
 
-export interface MlSummary {
+/** The model's placement, its cost (wall time), and its decisions against the injected anomalies. */
+export interface MlSummary extends MlDecisionFigures {
   placement: "edge" | "cloud";
   model_path: string;
   inferences: number;
@@ -152,7 +170,9 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
     logger,
   });
 
-  const problems = [...warnings, ...(await launcher.validate()), ...outputDirProblems(scenario, options)];
+  const durationUs = Math.round(scenario.duration_sec * 1e6);
+  const binUs = binWidthUs(durationUs, options.binMs);
+  const problems = [...warnings, ...(await launcher.validate()), ...outputDirProblems(scenario, options), ...binProblems(durationUs, binUs, options.binMs)];
   if (problems.some((p) => p.severity === "error")) throw new ScenarioInvalidError(problems);
   const plan = planOf(scenario, launcher.describeExternal());
   const outDirCheck = { marker: OUTPUT_FILES.summary, force: options.force ?? false, forceHint: "pass --force (force: true) to overwrite it, or choose another --out" };
@@ -170,6 +190,8 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
   let summary: RunSummary;
   let events: TraceEvent[] | undefined;
   let ml: MlSummary | null = null;
+  let samples: LatencySamples | null = null;
+  let timeSeries: TimeSeries | null = null;
   try {
     stop.throwIfStopped();
     const launched = await stop.during(launcher.launch());
@@ -177,14 +199,32 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
     const sink = options.collectEvents ? new TeeTraceSink(fileSink) : fileSink;
     // Payloads of every message go into the trace: the readings are the experiment's
     // data, and without them two seeds could give the same trace.
-    const coordinator = new Coordinator({ ...scenarioOptions(scenario), nodes: launched.nodes, trace: sink, tracePayloads: "all", logger });
+    const coordinator = new Coordinator({
+      ...scenarioOptions(scenario),
+      nodes: launched.nodes,
+      trace: sink,
+      tracePayloads: "all",
+      logger,
+      latencySamples: options.samples === true ? Infinity : options.samples === false ? 0 : LATENCY_CSV_MAX_SAMPLES,
+      timeSeries: { binUs, counters: TIME_SERIES_COUNTERS },
+    });
     if (options.onProgress) coordinator.on("progress", options.onProgress);
     coordinator.on("node-error", (e) => logger.error({ node: e.nodeId, err: e.error }, "node failed"));
     stop.onStop((reason) => coordinator.abort(reason));
     summary = await coordinator.run();
+    samples = coordinator.latencySamples();
+    timeSeries = coordinator.timeSeries();
     if (launched.inference && scenario.ml_inference) {
       const stats = launched.inference.stats();
-      ml = { placement: scenario.ml_inference.placement, model_path: launched.inference.modelPath, inferences: stats.inferences, rows: stats.rows, wall_ms: stats.wallMs };
+      const placement = scenario.ml_inference.placement;
+      ml = {
+        placement,
+        model_path: launched.inference.modelPath,
+        inferences: stats.inferences,
+        rows: stats.rows,
+        wall_ms: stats.wallMs,
+        ...mlDecisionFigures(placement, summary.nodes, summary.latency_ms),
+      };
     }
     if (sink instanceof TeeTraceSink) events = parseTraceLines(sink.text());
   } catch (error) {
@@ -207,14 +247,18 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
     interrupted,
     cleanup,
     ml,
+    time_series: timeSeries === null ? null : { bin_ms: timeSeries.binUs / 1000, bins: timeSeries.bins },
+    files: writtenFiles({ trace: options.keepTrace ?? scenario.output.trace, metrics: scenario.output.metrics, latency: samples !== null, timeSeries: timeSeries !== null }),
     versions: version,
     warnings,
   };
   await writeSummary(outDir, full);
   if (scenario.output.metrics) {
     const groups = new Map(scenario.nodes.map((node) => [node.id, node.group]));
-    await writeMetrics(outDir, metricsCsv(summary.nodes, (id) => groups.get(id) ?? id));
+    await writeMetrics(outDir, metricsCsv(summary.nodes, { runId, seed: scenario.seed, groupOf: (id) => groups.get(id) ?? id }));
   }
+  if (samples !== null) await writeLatencySamples(outDir, samples);
+  if (timeSeries !== null) await writeTimeSeries(outDir, timeSeriesCsv(timeSeries, Math.round(summary.duration_sec * 1e6)));
   return {
     success: full.success,
     seed: scenario.seed,
@@ -265,6 +309,19 @@ function outputDirProblems(scenario: ResolvedScenario, options: RunOptions): Pro
       hint: "give a folder inside the scenario's folder, or choose the folder on the command line with --out",
     },
   ]);
+}
+
+/** `binMs` must give whole µs bins, at most MAX_TIME_SERIES_CSV_BINS of them. */
+function binProblems(durationUs: number, binUs: number, binMs: number | undefined): Problem[] {
+  if (binMs === undefined) return [];
+  const bins = Math.ceil(durationUs / binUs);
+  if (Number.isFinite(binMs) && binUs >= 1 && bins <= MAX_TIME_SERIES_CSV_BINS) return [];
+  return [
+    {
+      ...problem("bin-out-of-range", [], `--bin-ms must be at least 0.001 (1 µs) and give at most ${MAX_TIME_SERIES_CSV_BINS.toLocaleString("en-US")} bins over the ${durationUs / 1e6} s run, got ${binMs}`),
+      hint: `use at least ${Math.ceil(durationUs / MAX_TIME_SERIES_CSV_BINS) / 1000} ms`,
+    },
+  ];
 }
 
 function overridesOf(set: RunOptions["set"]): Override[] {

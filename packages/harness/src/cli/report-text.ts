@@ -5,6 +5,7 @@ import type { HostAccess } from "../host-access.js";
 import type { RunPlan } from "../plan.js";
 import type { RunSummaryJson } from "../run-scenario.js";
 import { OUTPUT_FILES } from "../outputs.js";
+import { LATENCY_CSV_MAX_SAMPLES } from "../result-tables.js";
 
 const n = (value: number) => value.toLocaleString("en-US");
 const ms = (value: number) => `${Number(value.toPrecision(4))} ms`;
@@ -56,6 +57,7 @@ export function summaryText(summary: RunSummaryJson, shownAs: string, outDir: st
   for (const [series, f] of Object.entries(summary.latency_ms)) {
     lines.push(`  latency   ${series}: p50 ${ms(f.p50)}, p95 ${ms(f.p95)}, p99 ${ms(f.p99)} (${n(f.count)} samples)`);
   }
+  if (summary.ml !== null) lines.push(mlLine(summary.ml));
   if (summary.error) lines.push(...errorLines(summary.error, outDir, cwd));
   const c = summary.cleanup;
   lines.push(
@@ -65,8 +67,21 @@ export function summaryText(summary: RunSummaryJson, shownAs: string, outDir: st
   for (const leftover of c.leftovers) lines.push(`            left: ${leftover}`);
   const rel = relative(cwd, outDir);
   const shown = rel === "" ? "." : rel.startsWith("..") ? outDir : rel;
-  lines.push(`  outputs   ${shown}/ (${[OUTPUT_FILES.trace, OUTPUT_FILES.summary, OUTPUT_FILES.metrics, OUTPUT_FILES.resolvedScenario].join(", ")})`);
+  lines.push(`  outputs   ${shown}/ (${summary.files.join(", ")})`);
+  const samples = Object.values(summary.latency_ms).reduce((total, f) => total + f.count, 0);
+  if (samples > 0 && !summary.files.includes(OUTPUT_FILES.latency)) {
+    lines.push(`            ${OUTPUT_FILES.latency} not written: ${n(samples)} samples (written up to ${n(LATENCY_CSV_MAX_SAMPLES)}; --samples writes it anyway)`);
+  }
   return lines.join("\n") + "\n";
+}
+
+/** `ml        edge: 1,180 decisions; TP 23, FP 1, FN 2, TN 1,154; precision 0.958, recall 0.92` */
+function mlLine(ml: NonNullable<RunSummaryJson["ml"]>): string {
+  const ratio = (v: number | null) => (v === null ? "n/a" : String(Number(v.toPrecision(3))));
+  return (
+    `  ml        ${ml.placement}: ${n(ml.decisions)} decisions; TP ${n(ml.true_positives)}, FP ${n(ml.false_positives)}, FN ${n(ml.false_negatives)}, TN ${n(ml.true_negatives)}; ` +
+    `precision ${ratio(ml.precision)}, recall ${ratio(ml.recall)}`
+  );
 }
 
 /**

@@ -24,6 +24,9 @@ export interface RunCommandOptions {
   progress: boolean;
   checkDeterminism?: boolean;
   force?: boolean;
+  /** Write latency.csv whatever its size. */
+  samples?: boolean;
+  binMs?: number;
 }
 
 /** `sim run <scenario>`: exit 0 success, 1 the simulation failed, 2 invalid input, 130 interrupted. */
@@ -56,6 +59,8 @@ async function runAndReport(file: string, options: RunCommandOptions, io: CliIo,
       signal: interrupts.signal,
       ...(options.force ? { force: true } : {}),
       checkDeterminism: options.checkDeterminism,
+      ...(options.samples ? { samples: true } : {}),
+      ...(options.binMs !== undefined ? { binMs: options.binMs } : {}),
       stateDir: defaultStateDir(io.env, homedir()),
       launchers: defaultLaunchers({ env: io.env }),
       logger,
