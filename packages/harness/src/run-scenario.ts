@@ -25,6 +25,7 @@ import {
 import { pino, type Logger } from "pino";
 import { NondeterminismError, RunInterruptedError, RunTimeoutError } from "./errors.js";
 import type { AnyNodeLauncher } from "./launchers.js";
+import { dockerEndpoints, type DockerEndpoint } from "./docker-endpoints.js";
 import { mlDecisionFigures, type MlDecisionFigures } from "./ml-summary.js";
 import {
   defaultOutDir,
@@ -106,6 +107,8 @@ export interface RunSummaryJson extends RunSummary {
   time_series: { bin_ms: number; bins: number } | null;
   /** The files written into the output folder (docs/results.md). */
   files: string[];
+  /** Published ports and network addresses of the Docker nodes, by node id. */
+  docker: Record<string, DockerEndpoint>;
   versions: Versions;
   warnings: Problem[];
 }
@@ -192,9 +195,11 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
   let ml: MlSummary | null = null;
   let samples: LatencySamples | null = null;
   let timeSeries: TimeSeries | null = null;
+  let docker: Record<string, DockerEndpoint> = {};
   try {
     stop.throwIfStopped();
     const launched = await stop.during(launcher.launch());
+    docker = await dockerEndpoints(scenario, runId, launched.started, logger);
     const fileSink: TraceSink = (options.keepTrace ?? scenario.output.trace) ? new FileTraceSink(join(outDir, OUTPUT_FILES.trace)) : new NullTraceSink();
     const sink = options.collectEvents ? new TeeTraceSink(fileSink) : fileSink;
     // Payloads of every message go into the trace: the readings are the experiment's
@@ -248,6 +253,7 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
     cleanup,
     ml,
     time_series: timeSeries === null ? null : { bin_ms: timeSeries.binUs / 1000, bins: timeSeries.bins },
+    docker,
     files: writtenFiles({ trace: options.keepTrace ?? scenario.output.trace, metrics: scenario.output.metrics, latency: samples !== null, timeSeries: timeSeries !== null }),
     versions: version,
     warnings,

@@ -47,6 +47,8 @@ export interface LaunchedRun {
   nodes: SimNode[];
   /** The run's shared ML model, when the scenario uses one. */
   inference: InferenceEngine | null;
+  /** Every external resource started, also those outside lockstep (service containers), in scenario order. */
+  started: StartedNode[];
 }
 
 /** How long a failed or timed-out start waits for launches in flight before tearing down. */
@@ -174,7 +176,8 @@ export class SimulationLauncher {
       const simNode = builtin.get(node.id) ?? startedById.get(node.id)?.external;
       if (simNode) nodes.push(simNode);
     }
-    return { nodes, inference: this.inference };
+    const order = new Map(this.scenario.nodes.map((node, i) => [node.id, i]));
+    return { nodes, inference: this.inference, started: [...this.started].sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0)) };
   }
 
   /**

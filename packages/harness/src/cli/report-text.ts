@@ -58,6 +58,7 @@ export function summaryText(summary: RunSummaryJson, shownAs: string, outDir: st
     lines.push(`  latency   ${series}: p50 ${ms(f.p50)}, p95 ${ms(f.p95)}, p99 ${ms(f.p99)} (${n(f.count)} samples)`);
   }
   if (summary.ml !== null) lines.push(mlLine(summary.ml));
+  for (const [id, endpoint] of Object.entries(summary.docker)) lines.push(dockerLine(id, endpoint));
   if (summary.error) lines.push(...errorLines(summary.error, outDir, cwd));
   const c = summary.cleanup;
   lines.push(
@@ -73,6 +74,13 @@ export function summaryText(summary: RunSummaryJson, shownAs: string, outDir: st
     lines.push(`            ${OUTPUT_FILES.latency} not written: ${n(samples)} samples (written up to ${n(LATENCY_CSV_MAX_SAMPLES)}; --samples writes it anyway)`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** `docker    broker: 127.0.0.1:49153 -> 8080/tcp; 172.18.0.2 on default` */
+function dockerLine(id: string, endpoint: RunSummaryJson["docker"][string]): string {
+  const ports = endpoint.ports.map((p) => `${p.host === null ? "(not published)" : `${p.host.includes(":") ? `[${p.host}]` : p.host}:${p.host_port}`} -> ${p.container_port}/${p.protocol}`);
+  const addresses = endpoint.addresses === null ? [] : Object.entries(endpoint.addresses).map(([network, ip]) => `${ip} on ${network}`);
+  return `  docker    ${id}: ${[...ports, ...addresses].join("; ") || endpoint.container}`;
 }
 
 /** `ml        edge: 1,180 decisions; TP 23, FP 1, FN 2, TN 1,154; precision 0.958, recall 0.92` */
