@@ -77,7 +77,7 @@ export function writtenFiles(what: { trace: boolean; metrics: boolean; latency: 
   ];
 }
 
-/** latency.csv, written chunk by chunk (a million samples make ~50 MB of text). */
+/** latency.csv, written chunk by chunk (a million samples make ~40 MB of text). */
 export async function writeLatencySamples(outDir: string, samples: LatencySamples): Promise<void> {
   const file = await open(join(outDir, OUTPUT_FILES.latency), "w");
   try {
