@@ -6,6 +6,15 @@ export const SCENARIO_DEFAULTS = Object.freeze({
   time_quantum_us: 10_000,
   timeouts: Object.freeze({ startup_sec: 60, shutdown_grace_sec: 10, quantum_wall_sec: 30 }),
   output: Object.freeze({ trace: true, metrics: true }),
+  /**
+   * Per external node (reasons in docs/scenario-format.md). 100,000 sends in one
+   * quantum hold about 60 MB in the harness (1,000,000 took 571 MB) and are 10
+   * million messages per virtual second at the default quantum, far beyond any device
+   * a scenario models. 100,000 log lines or 10 MiB per log file (a 100-character line
+   * every 10 ms for a quarter of an hour) is more than anyone reads, and keeps a sweep
+   * of many runs from filling the disk.
+   */
+  limits: Object.freeze({ sends_per_quantum: 100_000, log_lines: 100_000, log_bytes: 10 * 1024 * 1024 }),
   sensor: Object.freeze({
     sensors: Object.freeze<SensorKind[]>(["temperature"]),
     period_ms: 1000,

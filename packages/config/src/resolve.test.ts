@@ -54,13 +54,14 @@ describe("the minimal scenario of SCENARIO.md", () => {
       ml_inference: null,
       output: { dir: null, trace: true, metrics: true },
       timeouts: { startup_sec: 60, shutdown_grace_sec: 10, quantum_wall_sec: 30 },
+      limits: { sends_per_quantum: 100_000, log_lines: 100_000, log_bytes: 10_485_760 },
     });
   });
 
   it("round-trips through YAML without position data leaking into it", async () => {
     const { scenario } = await loadScenario(`${scenariosDir}minimal.yaml`);
     const text = stringify(scenario);
-    expect(text).not.toMatch(/line|column|locator/);
+    expect(text).not.toMatch(/\b(line|column|locator)\b/);
     const again = parseScenario(`duration_sec: 1\nnodes: {g: {type: gateway}}`, {});
     expect(again.ok).toBe(true);
     expect(JSON.parse(JSON.stringify(scenario))).toEqual(scenario);
@@ -250,6 +251,25 @@ describe("the late-delivery warning", () => {
   it("stays quiet without external nodes that take part in lockstep", () => {
     const text = "duration_sec: 1\nnodes:\n  g: {type: gateway}\n  svc: {type: docker, image: redis, protocol: none}\n";
     expect(ok(parse(text)).warnings).toEqual([]);
+  });
+});
+
+describe("limits per node", () => {
+  const base = "duration_sec: 1\nnodes: {g: {type: gateway}}\n";
+
+  it("default to the documented values and take what the scenario gives, key by key", () => {
+    expect(ok(parse(base)).limits).toEqual({ sends_per_quantum: 100_000, log_lines: 100_000, log_bytes: 10 * 1024 * 1024 });
+    expect(ok(parse(`${base}limits: {sends_per_quantum: 50, log_bytes: 0}\n`)).limits).toEqual({ sends_per_quantum: 50, log_lines: 100_000, log_bytes: 0 });
+  });
+
+  it("refuse an unknown key, a fraction, zero sends and a negative log size, each at its value", () => {
+    const result = parse(`${base}limits:\n  sends_per_quantum: 0\n  log_lines: 1.5\n  log_bytes: -1\n  log_mb: 10\n`);
+    expect(errors(result).map((p) => `${p.line}:${p.column} ${p.code} ${p.path.join(".")}`)).toEqual([
+      "4:22 out-of-range limits.sends_per_quantum",
+      "5:14 wrong-type limits.log_lines",
+      "6:14 out-of-range limits.log_bytes",
+      "7:3 unknown-key limits.log_mb",
+    ]);
   });
 });
 

@@ -56,6 +56,7 @@ export function resolveScenario(data: unknown, options: ResolveOptions, problems
   const ml = mlInput === undefined ? null : resolveMl(ctx, names, mlInput);
   if (ml !== null) warnAboutBatchedCloudInference(ctx, nodes, ml);
 
+  const limits = pick("limits");
   const output = pick("output");
   return {
     source: options.source,
@@ -74,6 +75,11 @@ export function resolveScenario(data: unknown, options: ResolveOptions, problems
       metrics: output?.metrics ?? SCENARIO_DEFAULTS.output.metrics,
     },
     timeouts: resolvedTimeouts,
+    limits: {
+      sends_per_quantum: limits?.sends_per_quantum ?? SCENARIO_DEFAULTS.limits.sends_per_quantum,
+      log_lines: limits?.log_lines ?? SCENARIO_DEFAULTS.limits.log_lines,
+      log_bytes: limits?.log_bytes ?? SCENARIO_DEFAULTS.limits.log_bytes,
+    },
   };
 }
 

@@ -23,6 +23,7 @@ export interface ScenarioInput {
   ml_inference?: MlInferenceInput;
   output?: OutputInput;
   timeouts?: TimeoutsInput;
+  limits?: LimitsInput;
 }
 
 export type NodeInput =
@@ -165,6 +166,19 @@ export interface TimeoutsInput {
   startup_sec?: number;
   shutdown_grace_sec?: number;
   quantum_wall_sec?: number;
+}
+
+/**
+ * What each external node may cost the harness (defaults in SCENARIO_DEFAULTS.limits,
+ * reasons in docs/scenario-format.md). Each applies per node.
+ */
+export interface LimitsInput {
+  /** Most messages one node may send in one quantum; one more fails the node. */
+  sends_per_quantum?: number;
+  /** Most lines kept in each of a node's log files; later output is dropped with a note. */
+  log_lines?: number;
+  /** Most bytes kept in each of a node's log files; later output is dropped with a note. */
+  log_bytes?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -317,6 +331,14 @@ export interface ResolvedScenario {
   /** `dir` null: the harness picks `runs/<name>-<seed>-<time>`. */
   output: { dir: string | null; trace: boolean; metrics: boolean };
   timeouts: { startup_sec: number; shutdown_grace_sec: number; quantum_wall_sec: number };
+  limits: ResolvedLimits;
+}
+
+/** `limits` with its defaults applied; each applies to every external node on its own. */
+export interface ResolvedLimits {
+  sends_per_quantum: number;
+  log_lines: number;
+  log_bytes: number;
 }
 
 // ---------------------------------------------------------------------------

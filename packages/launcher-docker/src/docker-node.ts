@@ -4,7 +4,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { PassThrough, Readable, Writable, type Duplex } from "node:stream";
-import type { ResolvedDockerNode } from "@sim/config";
+import { SCENARIO_DEFAULTS, type ResolvedDockerNode, type ResolvedLimits } from "@sim/config";
 import type { ExternalNode, LaunchContext, StartedNode } from "@sim/coordinator";
 import { createProtocolNode, LOG_LEVELS, type LogLevel, type NodeExit, type ProtocolNode } from "@sim/protocol";
 import type Docker from "dockerode";
@@ -111,7 +111,7 @@ class ContainerNode implements DockerStartedNode {
     this.#node = node;
     this.#plan = plan;
     this.#ctx = ctx;
-    this.#sink = new LogSink(ctx.logDir, node.id, ctx.logger);
+    this.#sink = new LogSink(ctx.logDir, node.id, ctx.logger, this.#limits());
   }
 
   publishedPort(containerPort: number, protocol: "tcp" | "udp" = "tcp"): PublishedPort | null {
@@ -186,6 +186,7 @@ class ContainerNode implements DockerStartedNode {
         config: node.config,
         quantumWallMs: this.#ctx.scenario.timeouts.quantum_wall_sec * 1000,
         startupMs: this.#ctx.scenario.timeouts.startup_sec * 1000,
+        maxSendsPerQuantum: this.#limits().sends_per_quantum,
         exited: reportedExit,
         onLog: (level, msg) => this.#nodeLog(level, msg),
         diagnostics: () => this.#sink.tail().slice(-5).join("\n"),
@@ -356,8 +357,14 @@ class ContainerNode implements DockerStartedNode {
     }
   }
 
+  /** `limits` of the scenario (one resolved by an older version, or built by hand, may lack it). */
+  #limits(): ResolvedLimits {
+    return { ...SCENARIO_DEFAULTS.limits, ...this.#ctx.scenario.limits };
+  }
+
   #nodeLog(level: string, msg: string): void {
-    this.#sink.nodeLog(level, msg);
+    // Past the log limits the run's logger does not get it either.
+    if (!this.#sink.nodeLog(level, msg)) return;
     const known = (LOG_LEVELS as readonly string[]).includes(level) ? (level as LogLevel) : "info";
     this.#ctx.logger[known]({ node: this.id }, msg);
   }

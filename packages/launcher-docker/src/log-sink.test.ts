@@ -42,6 +42,47 @@ describe("LogSink", () => {
     await sink.close();
   });
 
+  it("keeps log_lines lines of output and protocol logs, notes the truncation and what was dropped, and keeps following for the tail and listeners", async () => {
+    const entries: LogEntry[] = [];
+    const sink = new LogSink(dir, "noisy", recordingLogger(entries), { log_lines: 3, log_bytes: 1000 });
+    const lines: string[] = [];
+    sink.onLine((line) => lines.push(line));
+    sink.note("container started");
+    sink.write("stderr", Buffer.from("one\ntwo\n"));
+    expect(sink.nodeLog("info", "three")).toBe(true);
+    sink.write("stderr", Buffer.from("four\nfive\n"));
+    expect(sink.nodeLog("info", "six")).toBe(false);
+    sink.note("container exited with code 0");
+    await sink.close();
+    expect(await readFile(join(dir, "noisy.log"), "utf8")).toBe(
+      [
+        "[sim] container started",
+        "one",
+        "two",
+        "[node:info] three",
+        "[sim] log truncated after 3 lines, 26 bytes (limits.log_lines is 3); the node kept running, its further output is dropped (raise limits.log_lines in the scenario to keep more)",
+        "[sim] container exited with code 0",
+        "[sim] dropped 3 lines, 26 bytes of output after the log was truncated",
+        "",
+      ].join("\n"),
+    );
+    expect(lines).toEqual(["one", "two", "four", "five"]);
+    expect(sink.tail()).toEqual(["one", "two", "four", "five"]);
+    expect(entries.filter((e) => e.level === "warn").map((e) => e.msg)).toEqual([expect.stringContaining("log truncated after 3 lines")]);
+  });
+
+  it("without a log folder, the logger gets only what the limits keep", async () => {
+    const entries: LogEntry[] = [];
+    const sink = new LogSink(null, "svc", recordingLogger(entries), { log_lines: 100, log_bytes: 10 });
+    sink.write("stderr", Buffer.from("12345678\n12345678\n"));
+    await sink.close();
+    expect(entries.map((e) => [e.level, e.msg])).toEqual([
+      ["info", "12345678"],
+      ["warn", expect.stringContaining("(limits.log_bytes is 10)")],
+      ["info", "dropped 1 lines, 9 bytes of output after the log was truncated"],
+    ]);
+  });
+
   it("sends lines to the logger when the run has no log folder", async () => {
     const entries: LogEntry[] = [];
     const sink = new LogSink(null, "svc", recordingLogger(entries));

@@ -1,7 +1,9 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { StringDecoder } from "node:string_decoder";
+import { SCENARIO_DEFAULTS, type ResolvedLimits } from "@sim/config";
 import type { LaunchContext } from "@sim/coordinator";
+import { LogLimit } from "@sim/protocol";
 
 type Logger = LaunchContext["logger"];
 
@@ -18,7 +20,10 @@ type StreamName = "stdout" | "stderr";
 /**
  * Where one container's output goes: `<logDir>/<node>.log` (or the run's logger
  * when there is no log folder), a short tail for error messages, and line
- * listeners (`wait_for: {log}`).
+ * listeners (`wait_for: {log}`). The file (or logger) keeps the container's lines and
+ * the node's protocol `log` messages up to `limits.log_lines` / `limits.log_bytes`,
+ * then notes the truncation; the tail and the listeners keep following the output.
+ * sim's own `[sim]` notes are always written.
  */
 export class LogSink {
   readonly path: string | null;
@@ -29,11 +34,18 @@ export class LogSink {
   readonly #listeners = new Set<(line: string) => void>();
   readonly #partial: Record<StreamName, string> = { stdout: "", stderr: "" };
   readonly #decoders: Record<StreamName, StringDecoder> = { stdout: new StringDecoder("utf8"), stderr: new StringDecoder("utf8") };
+  readonly #limit: LogLimit;
   #closed: Promise<void> | null = null;
 
-  constructor(logDir: string | null, node: string, logger: Logger) {
+  constructor(
+    logDir: string | null,
+    node: string,
+    logger: Logger,
+    limits: Pick<ResolvedLimits, "log_lines" | "log_bytes"> = SCENARIO_DEFAULTS.limits,
+  ) {
     this.#node = node;
     this.#logger = logger;
+    this.#limit = new LogLimit(limits);
     this.path = logDir === null ? null : join(logDir, `${node}.log`);
     this.#file = this.path === null ? null : createWriteStream(this.path, { flags: "w" });
     // A full disk must not crash the harness; the run's logger says why the file is short.
@@ -66,9 +78,9 @@ export class LogSink {
   }
 
   /** A protocol `log` message of the node, marked "[node:<level>]" (the caller also hands it to the run's logger). */
-  nodeLog(level: string, msg: string): void {
-    if (this.#closed !== null) return;
-    this.#file?.write(`[node:${level}] ${msg}\n`);
+  nodeLog(level: string, msg: string): boolean {
+    if (this.#closed !== null) return false;
+    return this.#keep(`[node:${level}] ${msg}\n`);
   }
 
   /** Calls `listener` with each complete output line from now on; returns the unsubscribe function. */
@@ -98,10 +110,12 @@ export class LogSink {
     }
   }
 
-  /** Flushes partial lines and closes the file. Idempotent. */
+  /** Flushes partial lines, says how much was dropped if the log was truncated, and closes the file. Idempotent. */
   close(): Promise<void> {
     if (this.#closed !== null) return this.#closed;
     this.flush();
+    const dropped = this.#limit.summary();
+    if (dropped !== null) this.note(dropped);
     this.#listeners.clear();
     const file = this.#file;
     this.#closed = file === null ? Promise.resolve() : new Promise<void>((resolve) => file.end(resolve));
@@ -109,11 +123,24 @@ export class LogSink {
   }
 
   #line(stream: StreamName, raw: string): void {
-    this.#file?.write(`${raw}\n`);
     const line = raw.replace(/\r$/, "");
+    if (this.#keep(`${raw}\n`) && this.#file === null) this.#logger.info({ node: this.#node, stream }, line);
     this.#tail.push(line.length > TAIL_LINE_CHARS ? `${line.slice(0, TAIL_LINE_CHARS)}…` : line);
     if (this.#tail.length > TAIL_LINES) this.#tail.shift();
-    if (this.#file === null) this.#logger.info({ node: this.#node, stream }, line);
     for (const listener of [...this.#listeners]) listener(line);
+  }
+
+  /** Writes `entry` to the file if the limits allow it (the caller logs it elsewhere only then). */
+  #keep(entry: string): boolean {
+    const verdict = this.#limit.admit(entry);
+    if (verdict === "keep") {
+      this.#file?.write(entry);
+      return true;
+    }
+    if (verdict === "truncate") {
+      this.#file?.write(`[sim] ${this.#limit.note}\n`);
+      this.#logger.warn({ node: this.#node }, this.#limit.note!);
+    }
+    return false;
   }
 }

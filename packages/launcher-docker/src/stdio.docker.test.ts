@@ -80,6 +80,32 @@ describe.runIf(available)("protocol: stdio containers", () => {
     expect(log).toContain("[sim] container exited with code 0");
   });
 
+  it("applies the scenario's limits: its log is truncated with a note while it runs on, one send too many fails it", async ({ run }) => {
+    const node = sdkNode("chatty", { stderr_lines: 40, flood_at_us: 3 * QUANTUM_US, flood_sends: 1000 });
+    const ctx = run.context([node], { limits: { sends_per_quantum: 1000, log_lines: 50, log_bytes: 1024 * 1024 } });
+    const started = await run.launcher.launch(node, ctx);
+    await started.external?.start({ seed: 7, timeQuantumUs: QUANTUM_US });
+    // 40 stderr lines per quantum: past 50 lines in the second quantum; the node keeps answering.
+    for (let k = 1; k <= 3; k++) await started.external?.advance(k * QUANTUM_US, []);
+    // 1000 sends plus its usual one: 1001 in the fourth quantum.
+    const failure = await started.external?.advance(4 * QUANTUM_US, []).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await started.stop();
+    await run.launcher.cleanup(ctx);
+    expect(failure).toBeInstanceOf(ProtocolError);
+    expect((failure as ProtocolError).kind).toBe("too-many-sends");
+    expect((failure as Error).message).toMatch(/^node "chatty" failed: sent more than 1000 messages in the quantum \[30000, 40000\] µs \(limits.sends_per_quantum\)/);
+    const log = await run.logOf("chatty");
+    const kept = log.split("\n").filter((l) => !l.startsWith("[sim]") && l !== "");
+    expect(kept).toHaveLength(50);
+    expect(kept[0]).toBe("sdk-node chatty starting (seed 7)");
+    expect(log).toMatch(/\n\[sim\] log truncated after 50 lines, \d+ bytes \(limits.log_lines is 50\); the node kept running/);
+    expect(log).toMatch(/\n\[sim\] dropped \d+ lines, \d+ bytes of output after the log was truncated\n/);
+    expect(log).not.toContain("noise 30000");
+  });
+
   it("fails cleanly when the container crashes mid-run, naming the node and keeping its log", async ({ run }) => {
     const node = sdkNode("fragile", { crash_at_us: 50_000 });
     const ctx = run.context([node]);

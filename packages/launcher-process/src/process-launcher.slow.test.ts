@@ -154,6 +154,101 @@ describe("failing nodes", () => {
   });
 });
 
+describe("a node that exits at start-up", () => {
+  // Each breaks the pipe to its stdin before, or while, init is written: the error must
+  // be its exit code and stderr, never "EPIPE", whichever the harness notices first.
+  const cases: [string, string[]][] = [
+    ["python3 exits at once", ["python3", "-c", "import sys; sys.stderr.write('fatal: no calibration file\\n'); sys.exit(3)"]],
+    ["sh exits at once", ["sh", "-c", "echo 'fatal: no calibration file' >&2; exit 3"]],
+    // Closes its stdin first: init's write fails with EPIPE 300 ms before the exit.
+    ["closes stdin, then exits", ["sh", "-c", "exec 0<&-; echo 'fatal: no calibration file' >&2; sleep 0.3; exit 3"]],
+  ];
+  it.each(cases)("%s: exited with code 3 and its stderr, whether start() comes before or after the exit", async (_name, command) => {
+    for (const startAfterMs of [0, 0, 400]) {
+      const ctx = launchContext({ resources: track(new MemoryResources()) });
+      const node = await launch(processNode("early", command, tmpdir()), ctx);
+      if (startAfterMs > 0) await new Promise((r) => setTimeout(r, startAfterMs));
+      const err = await node.external.start({ seed: 1, timeQuantumUs: 10_000 }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await node.stop();
+      expect(err).toBeInstanceOf(ProtocolError);
+      const pe = err as ProtocolError;
+      expect(pe.kind, pe.message).toBe("exited");
+      expect(pe.message).toMatch(/^node "early" failed: exited with code 3\n {2}recent output:\n {4}fatal: no calibration file$/);
+      expect(pe.message).not.toMatch(/EPIPE|already started/);
+      expect(isProcessGroupAlive(node.pid)).toBe(false);
+    }
+  });
+
+  it("the bare python3 -c 'sys.exit(3)' of the issue is reported as exited with code 3", async () => {
+    const node = await launch(processNode("bare", ["python3", "-c", "import sys; sys.exit(3)"], tmpdir()));
+    const err = (await node.external.start({ seed: 1, timeQuantumUs: 10_000 }).catch((e: unknown) => e)) as ProtocolError;
+    await node.stop();
+    expect([err.kind, err.message]).toEqual(["exited", 'node "bare" failed: exited with code 3']);
+  });
+});
+
+describe("limits per node", () => {
+  it("fails a node that sends 1,000,000 messages in one quantum at sends_per_quantum + 1, naming it and the limit", async () => {
+    const ctx = launchContext({ resources: track(new MemoryResources()), timeouts: { shutdown_grace_sec: 0.5 }, limits: { sends_per_quantum: 1000 } });
+    const node = await launch(misbehaving("flooder", "flood"), ctx);
+    await node.external.start({ seed: 1, timeQuantumUs: 10_000 });
+    const err = (await node.external.advance(10_000, []).catch((e: unknown) => e)) as ProtocolError;
+    await node.stop();
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect(err.kind).toBe("too-many-sends");
+    expect(err.code).toBe("SIM_NODE_FAILED");
+    expect(err.message).toContain('node "flooder" failed: sent more than 1000 messages in the quantum [0, 10000] µs (limits.sends_per_quantum)');
+    expect(isProcessGroupAlive(node.pid)).toBe(false);
+  });
+
+  it("truncates <node>.log at log_bytes with a note, keeps the node running, and keeps the stderr tail for errors", async () => {
+    const logDir = mkdtempSync(join(tmpdir(), "sim-logs-"));
+    const logger = new RecordingLogger();
+    const ctx = launchContext({ resources: track(new MemoryResources()), logDir, logger, limits: { log_bytes: 1024 * 1024 } });
+    const node = await launch(misbehaving("chatty", "chatty"), ctx);
+    await node.external.start({ seed: 1, timeQuantumUs: 10_000 });
+    // 20 MB of stderr per quantum: the node answers two quanta, and dies in the third.
+    await node.external.advance(10_000, []);
+    await node.external.advance(20_000, []);
+    const err = (await node.external.advance(30_000, []).catch((e: unknown) => e)) as ProtocolError;
+    await node.stop();
+    expect(err.kind).toBe("exited");
+    expect(err.message).toMatch(/exited with code 3; last line received: {"type":"done","now_us":20000}\n {2}recent output:\n[\s\S]*last words of 30000$/);
+    const log = readFileSync(join(logDir, "chatty.log"), "utf8");
+    const lines = log.split("\n");
+    expect(log.length).toBeLessThan(1024 * 1024 + 1000);
+    expect(log.length).toBeGreaterThan(1024 * 1024 - 200);
+    expect(lines[0]).toBe("e".repeat(99));
+    const note = lines.find((l) => l.startsWith("[sim] log truncated"));
+    expect(note).toMatch(/^\[sim\] log truncated after \d+ lines, \d+ bytes \(limits.log_bytes is 1048576\); the node kept running/);
+    expect(lines.at(-2)).toMatch(/^\[sim\] dropped \d+ lines, \d+ bytes of output after the log was truncated$/);
+    expect(log).not.toContain("last words");
+    expect(lines.filter((l) => l.startsWith("[sim]"))).toHaveLength(2);
+    // The run's logger got as much as the file, and a warning.
+    const forwarded = logger.records.filter((r) => r.bindings.stream === "stderr").length;
+    expect(forwarded).toBeLessThan(11_000);
+    expect(logger.records.filter((r) => r.level === "warn" && r.msg.startsWith("log truncated"))).toHaveLength(1);
+  });
+
+  it("truncates at log_lines, counting stderr lines and protocol log lines together", async () => {
+    const logDir = mkdtempSync(join(tmpdir(), "sim-logs-"));
+    const ctx = launchContext({ resources: track(new MemoryResources()), logDir, limits: { log_lines: 50 } });
+    const node = await launch(misbehaving("mixed", "mixed"), ctx);
+    await node.external.start({ seed: 1, timeQuantumUs: 10_000 });
+    await node.external.advance(10_000, []);
+    await node.stop();
+    // 30 + 30 lines: neither kind alone reaches 50, together they pass it.
+    const lines = readFileSync(join(logDir, "mixed.log"), "utf8").trimEnd().split("\n");
+    expect(lines).toHaveLength(52);
+    expect(lines.slice(0, 50).every((l) => /^(stderr \d+|\[info\] log \d+)$/.test(l))).toBe(true);
+    expect(lines[50]).toMatch(/^\[sim\] log truncated after 50 lines, \d+ bytes \(limits.log_lines is 50\); the node kept running/);
+    expect(lines[51]).toMatch(/^\[sim\] dropped 10 lines, \d+ bytes of output after the log was truncated$/);
+  });
+});
+
 describe("starting", () => {
   it("a command that does not exist is a ProcessStartError and registers nothing", async () => {
     const resources = track(new MemoryResources());

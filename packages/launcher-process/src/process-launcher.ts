@@ -4,9 +4,9 @@
 import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Problem, ResolvedProcessNode, ResolvedScenario } from "@sim/config";
+import { SCENARIO_DEFAULTS, type Problem, type ResolvedProcessNode, type ResolvedScenario } from "@sim/config";
 import type { LaunchContext, NodeLauncher, StartedNode } from "@sim/coordinator";
-import { createProtocolNode, type NodeExit, type ProtocolNode } from "@sim/protocol";
+import { createProtocolNode, LogLimit, type NodeExit, type ProtocolNode } from "@sim/protocol";
 import { KILL_WAIT_MS, ProcessTree, SIGKILL_AFTER_MS, type Containment, type TerminateResult } from "@sim/process-tree";
 import { execa } from "execa";
 import { nodeEnvironment } from "./environment.js";
@@ -15,6 +15,15 @@ import { findExecutable } from "./find-executable.js";
 
 /** Lines of stderr kept to explain a failure. */
 const STDERR_TAIL_LINES = 20;
+/** A stderr line longer than this is written out without waiting for its newline. */
+const MAX_PARTIAL_CHARS = 64 * 1024;
+/**
+ * How long the exit is held back, at most, for the last of stderr to be read, so that
+ * a failure quotes what the node printed before dying. A pipe's last bytes are read
+ * within milliseconds of the exit; longer only when something the node started still
+ * holds its stderr open.
+ */
+const STDERR_DRAIN_MS = 250;
 
 export interface ProcessLauncherOptions {
   /** Environment the minimal inherited set is taken from (default: process.env at launch). */
@@ -110,6 +119,8 @@ async function launchProcess(
   const [file, ...args] = node.command;
   if (file === undefined) throw new ProcessStartError(node.id, "`command` is empty");
   const { timeouts } = ctx.scenario;
+  // A scenario resolved by an older version (or built by hand) may lack `limits`.
+  const limits = { ...SCENARIO_DEFAULTS.limits, ...ctx.scenario.limits };
   const logger = ctx.logger.child({ node: node.id });
 
   const env = nodeEnvironment(inherited, node.env, ctx.runId, node.id);
@@ -165,22 +176,55 @@ async function launchProcess(
   // The program's own exit (with a supervisor, not the supervisor's).
   const exited: Promise<NodeExit> = tree.exited;
 
+  // <node>.log and the run's logger get stderr and the protocol's log lines, whole
+  // lines only, up to limits.log_lines / limits.log_bytes; the tail for error
+  // messages keeps following stderr after that.
+  const logLimit = new LogLimit(limits);
+  const toLog = (entry: string, forward: () => void): void => {
+    const verdict = logLimit.admit(entry);
+    if (verdict === "keep") {
+      logFile?.write(entry);
+      forward();
+    } else if (verdict === "truncate") {
+      logFile?.write(`[sim] ${logLimit.note}\n`);
+      logger.warn(logLimit.note!);
+    }
+  };
   const tail: string[] = [];
   let partial = "";
   const stderr = child.stderr!;
   const stdout = child.stdout!;
   const stdin = child.stdin!;
+  const stderrLine = (line: string): void => {
+    toLog(`${line}\n`, () => logger.info({ stream: "stderr" }, line));
+    tail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
+    if (tail.length > STDERR_TAIL_LINES) tail.shift();
+  };
+  const flushPartial = (): void => {
+    if (partial !== "") stderrLine(partial);
+    partial = "";
+  };
   stderr.setEncoding("utf8");
   stderr.on("data", (chunk: string) => {
-    logFile?.write(chunk);
     const lines = (partial + chunk).split("\n");
     partial = lines.pop() ?? "";
-    if (partial.length > 4096) partial = partial.slice(-4096);
-    for (const line of lines) {
-      logger.info({ stream: "stderr" }, line);
-      tail.push(line.length > 500 ? `${line.slice(0, 500)}…` : line);
-      if (tail.length > STDERR_TAIL_LINES) tail.shift();
+    // Output without newlines is still logged, in pieces.
+    if (partial.length > MAX_PARTIAL_CHARS) {
+      lines.push(partial);
+      partial = "";
     }
+    for (const line of lines) stderrLine(line);
+  });
+  const stderrEnded = new Promise<void>((resolve) => {
+    stderr.once("end", resolve);
+    stderr.once("close", resolve);
+  });
+  // The exit as the protocol node learns it: once the last stderr lines are in (or
+  // STDERR_DRAIN_MS passed), so that its failure message quotes them.
+  const reportedExit = exited.then(async (exit) => {
+    await Promise.race([stderrEnded, delay(STDERR_DRAIN_MS)]);
+    flushPartial();
+    return exit;
   });
 
   let stopping: Promise<void> | null = null;
@@ -203,6 +247,12 @@ async function launchProcess(
         logger.error({ pid, containment: tree.containment }, "a process of the node survived SIGKILL; left in the run registry");
         stopResult = { signal: stopResult.signal, gone: false };
       }
+      flushPartial();
+      const dropped = logLimit.summary();
+      if (dropped !== null) {
+        logFile?.write(`[sim] ${dropped}\n`);
+        logger.warn(dropped);
+      }
       if (logFile) await new Promise<void>((resolve) => logFile.end(resolve));
     })();
     return stopping;
@@ -216,12 +266,10 @@ async function launchProcess(
     config: node.config,
     quantumWallMs: timeouts.quantum_wall_sec * 1000,
     startupMs: timeouts.startup_sec * 1000,
-    exited,
-    onLog: (level, msg) => {
-      logFile?.write(`[${level}] ${msg}\n`);
-      logger[level as "info"](msg);
-    },
-    diagnostics: () => (tail.length > 0 ? tail.join("\n") : partial),
+    maxSendsPerQuantum: limits.sends_per_quantum,
+    exited: reportedExit,
+    onLog: (level, msg) => toLog(`[${level}] ${msg}\n`, () => logger[level as "info"](msg)),
+    diagnostics: () => [...tail, partial.length > 500 ? `${partial.slice(0, 500)}…` : partial].filter((line) => line !== "").join("\n"),
     stop,
   });
 

@@ -8,6 +8,7 @@ export {
   RenodeMonitorError,
   RenodeNodeFailedError,
   RenodeNotFoundError,
+  RenodeSendLimitError,
   RenodeTimeoutError,
 } from "./errors.js";
 export type { RenodeNodePhase } from "./errors.js";

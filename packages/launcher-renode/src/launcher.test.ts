@@ -95,6 +95,39 @@ describe("renode nodes in lockstep with the stand-in", () => {
     expect(await readFile(join(logDir, "mcu.log"), "utf8")).toMatch(/Monitor available in telnet mode/);
   });
 
+  it("bounds <id>.log and <id>.uart.log by the scenario's limits, each with a note, and keeps running", async () => {
+    const logDir = await mkdtemp(join(tmpdir(), "sim-renode-logs-"));
+    dirs.push(logDir);
+    // 30 more UART lines and 30 Renode log lines with each reading (every 100 ms).
+    const node = renodeNode({}, ["--standin-burst", "30"]);
+    const { started, external } = await launch(node, scenarioWith([node], { limits: { sends_per_quantum: 1000, log_lines: 20, log_bytes: 1024 * 1024 } }), logDir);
+    const out = await runLockstep(external, 300_000, 10_000);
+    await started.stop();
+    // Every UART line is still a message: the log limits only bound the files.
+    expect(out).toHaveLength(2 * 31);
+    for (const name of ["mcu.log", "mcu.uart.log"]) {
+      const lines = (await readFile(join(logDir, name), "utf8")).trimEnd().split("\n");
+      expect(lines, name).toHaveLength(22);
+      expect(lines[20], name).toMatch(/^\[sim\] log truncated after 20 lines, \d+ bytes \(limits.log_lines is 20\); the node kept running/);
+      expect(lines[21], name).toMatch(/^\[sim\] dropped \d+ lines, \d+ bytes of output after the log was truncated$/);
+    }
+  });
+
+  it("fails the node when the firmware prints more UART lines in a quantum than sends_per_quantum", async () => {
+    const node = renodeNode({}, ["--standin-burst", "30"]);
+    const { external, pid } = await launch(node, scenarioWith([node], { limits: { sends_per_quantum: 30, log_lines: 100, log_bytes: 1024 * 1024 } }));
+    await external.start({ seed: 42, timeQuantumUs: 10_000 });
+    for (let t = 10_000; t <= 100_000; t += 10_000) await external.advance(t, []);
+    // The first reading and its 30 burst lines: 31 messages in the quantum ending at 110 ms.
+    const error = await external.advance(110_000, []).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RenodeNodeFailedError);
+    expect(error).toMatchObject({ code: "SIM_NODE_FAILED", nodeId: "mcu", phase: "advance" });
+    expect((error as Error).message).toMatch(/^node "mcu" failed: renode advance of the quantum ending at 0\.110000 s: the firmware printed more than 30 UART lines, each a message, in one quantum \(limits.sends_per_quantum\)/);
+    expect((error as Error).cause).toMatchObject({ code: "SIM_NODE_TOO_MANY_SENDS", limit: 30 });
+    expect(processAlive(pid)).toBe(false);
+    await external.stop();
+  });
+
   it("fails a quantum that exceeds quantum_wall_sec, naming the node, and kills the emulator", async () => {
     const node = renodeNode({}, ["--standin-hang-at-us", "50000"]);
     const { external, pid } = await launch(node, scenarioWith([node], { timeouts: { startup_sec: 10, shutdown_grace_sec: 2, quantum_wall_sec: 1 } }));

@@ -4,9 +4,10 @@ import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ResolvedRenodeNode } from "@sim/config";
+import { SCENARIO_DEFAULTS, type ResolvedLimits, type ResolvedRenodeNode } from "@sim/config";
 import type { ExternalInit, ExternalNode, InboundMessage, LaunchContext, OutboundMessage, TimeUs } from "@sim/coordinator";
-import { RenodeMonitorError, RenodeNodeFailedError, RenodeTimeoutError, type RenodeNodePhase } from "./errors.js";
+import { LogLimit } from "@sim/protocol";
+import { RenodeMonitorError, RenodeNodeFailedError, RenodeSendLimitError, RenodeTimeoutError, type RenodeNodePhase } from "./errors.js";
 import { formatSeconds, monitorPath } from "./monitor-parser.js";
 import { MonitorTransport } from "./monitor-transport.js";
 import { findFreePort, RenodeProcess } from "./renode-process.js";
@@ -72,6 +73,10 @@ export class RenodeNode implements ExternalNode {
   private readonly splitter = new UartLineSplitter();
   private renodeLog: WriteStream | null = null;
   private uartLog: WriteStream | null = null;
+  private readonly limits: ResolvedLimits;
+  /** <id>.log and <id>.uart.log are bounded each on its own (limits.log_lines, limits.log_bytes). */
+  private readonly renodeLogLimit: LogLimit;
+  private readonly uartLogLimit: LogLimit;
   private nowUs: TimeUs = 0;
   private nodeSeq = 0;
   private failure: RenodeNodeFailedError | null = null;
@@ -87,6 +92,10 @@ export class RenodeNode implements ExternalNode {
     this.id = node.id;
     this.seed = renodeSeed(ctx.scenario.seed, node.id);
     this.logger = ctx.logger.child({ node: node.id });
+    // A scenario resolved by an older version (or built by hand) may lack `limits`.
+    this.limits = { ...SCENARIO_DEFAULTS.limits, ...ctx.scenario.limits };
+    this.renodeLogLimit = new LogLimit(this.limits);
+    this.uartLogLimit = new LogLimit(this.limits);
   }
 
   /** The Renode process id (also its process group), once started. */
@@ -189,8 +198,7 @@ export class RenodeNode implements ExternalNode {
       runId: this.ctx.runId,
       nodeId: this.id,
       onLine: (line, stream) => {
-        if (this.renodeLog !== null) this.renodeLog.write(`${line}\n`);
-        else this.logger.debug({ stream }, line);
+        this.toLog(this.renodeLog, this.renodeLogLimit, `${line}\n`, () => this.logger.debug({ stream }, line));
       },
     });
     this.process = proc;
@@ -302,8 +310,9 @@ export class RenodeNode implements ExternalNode {
     // run, never earlier than the line (see docs/renode.md, "Resolution limit").
     const stamp = atUs - 1;
     for (const line of await this.readUartLines()) {
-      this.uartLog?.write(`${formatSeconds(stamp)} ${line}\n`);
+      this.toLog(this.uartLog, this.uartLogLimit, `${formatSeconds(stamp)} ${line}\n`);
       if (this.node.target === null) continue;
+      if (outbound.length >= this.limits.sends_per_quantum) throw new RenodeSendLimitError(this.limits.sends_per_quantum);
       outbound.push({
         to: this.node.target,
         atUs: stamp,
@@ -324,6 +333,18 @@ export class RenodeNode implements ExternalNode {
       if (bytesRead === 0) return lines;
       this.uartOffset += bytesRead;
       lines.push(...this.splitter.push(buffer.subarray(0, bytesRead)));
+    }
+  }
+
+  /** Writes one entry to a log file within its limits; `forward` (without a log folder) only if kept. */
+  private toLog(file: WriteStream | null, limit: LogLimit, entry: string, forward?: () => void): void {
+    const verdict = limit.admit(entry);
+    if (verdict === "keep") {
+      if (file !== null) file.write(entry);
+      else forward?.();
+    } else if (verdict === "truncate") {
+      file?.write(`[sim] ${limit.note}\n`);
+      this.logger.warn(limit.note!);
     }
   }
 
@@ -381,6 +402,10 @@ export class RenodeNode implements ExternalNode {
     }
     await this.uartFile?.close().catch(() => undefined);
     this.uartFile = null;
+    for (const [file, limit] of [[this.renodeLog, this.renodeLogLimit], [this.uartLog, this.uartLogLimit]] as const) {
+      const dropped = limit.summary();
+      if (dropped !== null && file !== null && !file.writableEnded) file.write(`[sim] ${dropped}\n`);
+    }
     await Promise.all([closeStream(this.renodeLog), closeStream(this.uartLog)]);
     await rm(this.workDir, { recursive: true, force: true });
   }

@@ -22,6 +22,8 @@ export interface RenodeProcessOptions {
 }
 
 const OUTPUT_TAIL_LINES = 30;
+/** Output without a newline is handed on in pieces of this size, so that it cannot grow memory. */
+const MAX_PARTIAL_CHARS = 64 * 1024;
 const MONITOR_ANNOUNCED = /Monitor available in telnet mode on port (\d+)/;
 
 /**
@@ -86,6 +88,10 @@ export class RenodeProcess {
       stream.on("data", (chunk: string) => {
         const lines = (partial + escapes.push(chunk)).split("\n");
         partial = lines.pop() ?? "";
+        if (partial.length > MAX_PARTIAL_CHARS) {
+          lines.push(partial);
+          partial = "";
+        }
         for (const line of lines) {
           this.tail.push(line);
           if (this.tail.length > OUTPUT_TAIL_LINES) this.tail.shift();

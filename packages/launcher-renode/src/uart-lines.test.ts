@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { encodeInbound, UartLineSplitter, uartLinePayload } from "./uart-lines.js";
+import { MAX_PAYLOAD_DEPTH } from "@sim/protocol";
+import { encodeInbound, MAX_UART_LINE_BYTES, UartLineSplitter, uartLinePayload } from "./uart-lines.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -35,6 +36,29 @@ describe("uartLinePayload", () => {
     expect(uartLinePayload("{broken")).toBe("{broken");
     expect(uartLinePayload("{not json}")).toBe("{not json}");
     expect(uartLinePayload("[1,2]")).toBe("[1,2]");
+  });
+});
+
+describe("uartLinePayload and nesting", () => {
+  const objects = (depth: number) => `${'{"a":'.repeat(depth - 1)}{}${"}".repeat(depth - 1)}`;
+
+  it("sends an object nested MAX_PAYLOAD_DEPTH levels deep as the object, one level more as text", () => {
+    expect(MAX_PAYLOAD_DEPTH).toBe(64);
+    expect(typeof uartLinePayload(objects(MAX_PAYLOAD_DEPTH))).toBe("object");
+    expect(uartLinePayload(objects(MAX_PAYLOAD_DEPTH + 1))).toBe(objects(MAX_PAYLOAD_DEPTH + 1));
+  });
+
+  it("turns a line nesting 30,000 levels (the most a UART line holds) into text, which the rest of the run can handle", () => {
+    const line = `{"a":${"[".repeat(30_000)}${"]".repeat(30_000)}}`;
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_UART_LINE_BYTES);
+    const [split] = new UartLineSplitter().push(bytes(`${line}\n`));
+    expect(split).toBe(line);
+    // JSON.parse reads it, but JSON.stringify (message size, trace) of the result would overflow the stack.
+    expect(() => JSON.stringify(JSON.parse(line))).toThrow(RangeError);
+    const payload = uartLinePayload(split!);
+    expect(payload).toBe(line);
+    expect(() => structuredClone(payload)).not.toThrow();
+    expect(JSON.parse(JSON.stringify(payload))).toBe(line);
   });
 });
 

@@ -3,6 +3,7 @@
  * (each complete line becomes one message), and an inbound message becomes the
  * bytes of one line written to the firmware's UART. Pure functions, no I/O.
  */
+import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from "@sim/protocol";
 
 /** A line longer than this is cut and emitted as it is, so a firmware that never prints a newline cannot grow memory. */
 export const MAX_UART_LINE_BYTES = 64 * 1024;
@@ -75,10 +76,13 @@ export class UartLineSplitter {
 /**
  * The payload of the message a UART line becomes: a line holding a JSON object
  * (`{"seq":1,"temp_c":21.5}`) is sent as that object, any other line as its text.
+ * An object nested deeper than the protocol's MAX_PAYLOAD_DEPTH is sent as text too:
+ * a 64 KiB line can nest 30,000 levels, which JSON.parse reads but everything that
+ * walks the payload later (its size, the trace, other nodes) would overflow the stack on.
  */
 export function uartLinePayload(line: string): unknown {
   const trimmed = line.trim();
-  if (trimmed.startsWith("{") && trimmed.endsWith("}")) {
+  if (trimmed.startsWith("{") && trimmed.endsWith("}") && !nestsDeeperThan(trimmed, MAX_PAYLOAD_DEPTH)) {
     try {
       const value: unknown = JSON.parse(trimmed);
       if (value !== null && typeof value === "object" && !Array.isArray(value)) return value;

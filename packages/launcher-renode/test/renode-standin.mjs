@@ -19,6 +19,8 @@
 //   --standin-spawn-child <file>    start a child process in the same process
 //                                   group and write its pid to <file>
 //   --standin-socket-delay-ms <n>   delay of socket-terminal bytes (default 5)
+//   --standin-burst <n>             with each reading, n more UART lines and n
+//                                   lines of Renode log (a chatty firmware)
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { createServer } from "node:net";
@@ -52,6 +54,7 @@ const opts = {
   ignoreSigterm: false,
   spawnChild: null,
   socketDelayMs: 5,
+  burst: 0,
 };
 
 function refuse(message) {
@@ -115,6 +118,9 @@ for (let i = 0; i < argv.length; i++) {
       break;
     case "--standin-socket-delay-ms":
       opts.socketDelayMs = int();
+      break;
+    case "--standin-burst":
+      opts.burst = int();
       break;
     default:
       refuse(`Unknown option: ${arg}`);
@@ -200,6 +206,10 @@ function advanceTo(untilUs) {
     if (at > untilUs) break;
     emu.nowUs = at;
     if (emu.machine?.elf === true) uartTransmit(FIRMWARE_UART, reportLine(seq));
+    for (let i = 0; i < opts.burst; i++) {
+      if (emu.machine?.elf === true) uartTransmit(FIRMWARE_UART, `burst ${seq}.${i}\r\n`);
+      process.stdout.write(`[DEBUG] burst ${seq}.${i}\n`);
+    }
     emu.reportsDone = seq;
   }
   emu.nowUs = untilUs;

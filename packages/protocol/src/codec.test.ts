@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeCoordinatorMessage, decodeNodeMessage, encodeMessage } from "./codec.js";
+import { decodeCoordinatorMessage, decodeNodeMessage, encodeMessage, nestsDeeperThan } from "./codec.js";
 import { LineSplitter } from "./line-splitter.js";
 import { MAX_LINE_LENGTH, MAX_PAYLOAD_DEPTH, type CoordinatorMessage, type NodeMessage } from "./messages.js";
 
@@ -121,6 +121,16 @@ describe("payload nesting", () => {
   it("other failures are invalid-message", () => {
     expect(decodeNodeMessage(`{"type":"send",`)).toMatchObject({ ok: false, kind: "invalid-message" });
     expect(decodeNodeMessage(`{"type":"send","at_us":-1,"to":"g","payload":1}`)).toMatchObject({ ok: false, kind: "invalid-message" });
+  });
+
+  it("nestsDeeperThan counts the levels of any JSON text, [[1]] being 2", () => {
+    expect(nestsDeeperThan("[[1]]", 2)).toBe(false);
+    expect(nestsDeeperThan("[[[1]]]", 2)).toBe(true);
+    const deep = (n: number) => '{"a":'.repeat(n - 1) + "{}" + "}".repeat(n - 1);
+    expect(nestsDeeperThan(deep(MAX_PAYLOAD_DEPTH), MAX_PAYLOAD_DEPTH)).toBe(false);
+    expect(nestsDeeperThan(deep(MAX_PAYLOAD_DEPTH + 1), MAX_PAYLOAD_DEPTH)).toBe(true);
+    expect(nestsDeeperThan(`["${"[".repeat(500)}"]`, MAX_PAYLOAD_DEPTH)).toBe(false);
+    expect(nestsDeeperThan("[".repeat(1_000_000), MAX_PAYLOAD_DEPTH)).toBe(true);
   });
 
   it("bounds what the coordinator sends the SDK the same way", () => {

@@ -46,31 +46,38 @@ const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
 const MAX_LINE_DEPTH = MAX_PAYLOAD_DEPTH + 1;
 
 /**
- * True when the JSON text nests arrays and objects deeper than MAX_LINE_DEPTH. Scans
- * the text before JSON.parse builds anything: a 1 MiB line can hold 500,000 levels,
- * and everything that walks a payload later recurses per level.
+ * True when the JSON text nests arrays and objects more than `maxDepth` levels deep
+ * (`[[1]]` is 2). Scans the text before JSON.parse builds anything: a 1 MiB line can
+ * hold 500,000 levels, and everything that walks a value later (JSON.stringify,
+ * structuredClone, the trace) recurses per level. For text that is not JSON the
+ * answer means nothing, but the scan is safe. A payload is checked with
+ * `nestsDeeperThan(text, MAX_PAYLOAD_DEPTH)`.
  */
-function nestsTooDeep(line: string): boolean {
-  // Each level takes two characters: a valid line this short cannot be too deep
+export function nestsDeeperThan(text: string, maxDepth: number): boolean {
+  // Each level takes two characters: a valid text this short cannot be too deep
   // (an invalid one is refused by JSON.parse, which does not recurse).
-  if (line.length <= 2 * MAX_LINE_DEPTH) return false;
+  if (text.length <= 2 * maxDepth) return false;
   let depth = 0;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
     if (c === 34) {
       // Skip a string: brackets inside it do not count.
-      for (i++; i < line.length; i++) {
-        const d = line.charCodeAt(i);
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
         if (d === 92) i++;
         else if (d === 34) break;
       }
     } else if (c === 91 || c === 123) {
-      if (++depth > MAX_LINE_DEPTH) return true;
+      if (++depth > maxDepth) return true;
     } else if (c === 93 || c === 125) {
       depth--;
     }
   }
   return false;
+}
+
+function nestsTooDeep(line: string): boolean {
+  return nestsDeeperThan(line, MAX_LINE_DEPTH);
 }
 
 function invalid(reason: string): Failure {

@@ -10,6 +10,7 @@ export type ProtocolFailureKind =
   | "version-mismatch"
   | "send-outside-quantum"
   | "wrong-done"
+  | "too-many-sends"
   | "timeout"
   | "stdout-closed"
   | "exited"

@@ -12,12 +12,14 @@ export type {
   DoneMessage,
   NodeMessage,
 } from "./messages.js";
-export { encodeMessage, decodeNodeMessage, decodeCoordinatorMessage } from "./codec.js";
+export { encodeMessage, decodeNodeMessage, decodeCoordinatorMessage, nestsDeeperThan } from "./codec.js";
 export type { DecodeResult, DecodeFailureKind } from "./codec.js";
 export { LineSplitter } from "./line-splitter.js";
 export { ProtocolError } from "./errors.js";
 export type { ProtocolFailureKind } from "./errors.js";
 export { createProtocolNode } from "./protocol-node.js";
+export { LogLimit } from "./log-limit.js";
+export type { LogVerdict } from "./log-limit.js";
 export type { ProtocolNode, ProtocolNodeOptions, NodeExit } from "./protocol-node.js";
 export { runNode } from "./sdk.js";
 export type { Delivery, NodeRuntime, NodeHandlers, RunNodeOptions } from "./sdk.js";

@@ -20,13 +20,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { decodeNodeMessage } from "./codec.js";
 import { ProtocolError, type ProtocolFailureKind } from "./errors.js";
 import { MAX_LINE_LENGTH, MAX_PAYLOAD_DEPTH } from "./messages.js";
-import { createProtocolNode, type NodeExit } from "./protocol-node.js";
+import { createProtocolNode, EXIT_STATUS_WAIT_MS, type NodeExit } from "./protocol-node.js";
 
 const SEED = fuzzSeed(20261125);
 const QUANTUM_US = 10_000;
 const QUANTA = 3;
-/** Longer than the 200 ms the node waits for an exit status after stdout closed. */
-const WALL_MS = 1000;
+/** Longer than the EXIT_STATUS_WAIT_MS the node waits for an exit status after a pipe broke. */
+const WALL_MS = 2 * EXIT_STATUS_WAIT_MS;
 const NODE_ID = "fz_node";
 
 function fuzzSeed(fixed: number): number {
@@ -209,7 +209,6 @@ class Model {
   untilUs = 0;
   nodeSeq = 0;
   sends: Outbound[] = [];
-  lastLine: string | null = null;
   pending = "";
   logs: [string, string][] = [];
   /** The pending step's outcome, once settled. */
@@ -252,7 +251,6 @@ class Model {
   }
 
   private line(line: string): void {
-    this.lastLine = line;
     const decoded = decodeNodeMessage(line);
     if (!decoded.ok) return this.fail(decoded.kind, line);
     const msg = decoded.message;
@@ -281,16 +279,18 @@ class Model {
     }
   }
 
+  // Only a line the node wrote wrong is quoted as `line`: an unfinished one when it
+  // stops, never the last complete line before an exit or a timeout.
   end(end: End): void {
-    if (end === "end-stdout") this.fail("stdout-closed", this.pending.length > 0 ? this.pending : this.lastLine);
-    else if (end === "exit") this.fail("exited", this.lastLine);
+    if (end === "end-stdout") this.fail("stdout-closed", this.pending.length > 0 ? this.pending : null);
+    else if (end === "exit") this.fail("exited", this.pending.length > 0 ? this.pending : null);
     else if (end === "stdout-error") this.fail("stdout-closed", null);
     else if (end === "stdin-error") this.fail("write-failed", null);
   }
 
   /** The step's deadline passed: what is still pending times out. */
   deadline(): void {
-    if (this.settled === null) this.fail("timeout", this.lastLine);
+    if (this.settled === null) this.fail("timeout", null);
   }
 }
 
@@ -355,8 +355,8 @@ async function runSession(script: StepScript[]): Promise<{ kinds: string[]; quan
       if (end === "stdin-error") stdin.destroy(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
       model.end(end);
       await flush();
-      // The 200 ms wait for an exit status after stdout closed, then the step's deadline.
-      await vi.advanceTimersByTimeAsync(250);
+      // The wait for an exit status after a pipe broke, then the step's deadline.
+      await vi.advanceTimersByTimeAsync(EXIT_STATUS_WAIT_MS + 50);
       await flush();
       if (settled.outcome === null) {
         await vi.advanceTimersByTimeAsync(WALL_MS);

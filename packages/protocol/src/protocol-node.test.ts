@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { ProtocolError } from "./errors.js";
-import { createProtocolNode, type NodeExit, type ProtocolNodeOptions } from "./protocol-node.js";
+import { createProtocolNode, EXIT_STATUS_WAIT_MS, type NodeExit, type ProtocolNodeOptions } from "./protocol-node.js";
 
 /** A protocol node over in-memory streams; the test plays the node's part. */
 function scripted(options: Partial<ProtocolNodeOptions> & { withExit?: boolean } = {}) {
@@ -149,20 +149,71 @@ describe("createProtocolNode", () => {
     expect(err.message).toContain("between quanta");
   });
 
-  it("fails a node that misses the quantum deadline, naming the timeout", async () => {
+  it("fails a node that misses the quantum deadline, saying what was awaited and labelling the last line received as such", async () => {
     const s = await started({ quantumWallMs: 50 });
+    const p = s.node.advance(10_000, []);
     s.say(`{"type":"log","level":"info","msg":"thinking"}`);
-    const err = await failure(s.node.advance(10_000, []));
+    const err = await failure(p);
     expect(err.kind).toBe("timeout");
-    expect(err.message).toContain("within 50 ms (timeouts.quantum_wall_sec)");
-    expect(err.line).toBe(`{"type":"log","level":"info","msg":"thinking"}`);
+    expect(err.message).toMatch(
+      /^node "n1" failed: did not answer "advance" to 10000 µs with "done" within 50 ms \(timeouts.quantum_wall_sec\); last line received \(\d+ ms before the deadline\): \{"type":"log","level":"info","msg":"thinking"\}$/,
+    );
+    // Not the offending line: nothing is quoted as "(line: ...)".
+    expect(err.line).toBeNull();
+    expect(err.message).not.toContain("(line:");
   });
 
-  it("fails a node that does not answer init within the startup deadline", async () => {
+  it("says so when nothing arrived during the wait, and quotes the line before it as received before", async () => {
+    const s = await started({ quantumWallMs: 50 });
+    const err = await failure(s.node.advance(10_000, []));
+    expect(err.kind).toBe("timeout");
+    expect(err.message).toBe(
+      'node "n1" failed: did not answer "advance" to 10000 µs with "done" within 50 ms (timeouts.quantum_wall_sec); nothing was received during the wait (last line received before it: {"type":"ready","protocol":1})',
+    );
+    expect(err.line).toBeNull();
+  });
+
+  it("fails a node that does not answer init within the startup deadline, saying it wrote nothing and how to flush", async () => {
     const s = scripted({ startupMs: 30 });
     const err = await failure(s.node.start({ seed: 1, timeQuantumUs: 1000 }));
     expect(err.kind).toBe("timeout");
-    expect(err.message).toContain("timeouts.startup_sec");
+    expect(err.message).toContain('did not answer "init" with "ready" within 30 ms (timeouts.startup_sec); nothing was received from it on stdout');
+    expect(err.message).toContain("flush=True");
+    expect(err.line).toBeNull();
+  });
+
+  it("accepts sends_per_quantum sends in a quantum and fails the node, naming it and the limit, at one more", async () => {
+    const s = await started({ maxSendsPerQuantum: 3 });
+    const send = (at: number) => `{"type":"send","at_us":${at},"to":"g","payload":${at}}`;
+    const first = s.node.advance(10_000, []);
+    s.say(send(1), send(2), send(3), `{"type":"done","now_us":10000}`);
+    expect(await first).toHaveLength(3);
+    // The count starts again each quantum.
+    const second = s.node.advance(20_000, []);
+    s.say(send(10_001), send(10_002), send(10_003), send(10_004), `{"type":"done","now_us":20000}`);
+    const err = await failure(second);
+    expect(err.kind).toBe("too-many-sends");
+    expect(err.message).toContain('node "n1" failed: sent more than 3 messages in the quantum [10000, 20000] µs (limits.sends_per_quantum)');
+    expect(err.message).toContain("Raise limits.sends_per_quantum");
+    expect(err.line).toBe(send(10_004));
+  });
+
+  it("bounds the sends of one quantum by the default limit when none is given", async () => {
+    const s = await started();
+    const p = s.node.advance(10_000, []);
+    const line = `{"type":"send","at_us":5,"to":"g","payload":1}\n`;
+    // 100,001 sends, in pipe-sized chunks.
+    const perChunk = 1000;
+    for (let i = 0; i <= 100; i++) s.stdout.write(line.repeat(i === 100 ? 1 : perChunk));
+    s.say(`{"type":"done","now_us":10000}`);
+    const err = await failure(p);
+    expect(err.kind).toBe("too-many-sends");
+    expect(err.message).toContain("sent more than 100000 messages");
+  });
+
+  it("refuses a maxSendsPerQuantum that is not a non-negative integer", () => {
+    expect(() => scripted({ maxSendsPerQuantum: 1.5 })).toThrow(RangeError);
+    expect(() => scripted({ maxSendsPerQuantum: -1 })).toThrow(RangeError);
   });
 
   it("fails a node that closes stdout, quoting its unfinished line", async () => {
@@ -245,5 +296,38 @@ describe("createProtocolNode", () => {
     await s.tick();
     const err = await failure(s.node.advance(10_000, []));
     expect(err.kind).toBe("write-failed");
+  });
+
+  it("reports how the node ended, not the EPIPE, when init's write breaks before the exit is known", async () => {
+    const s = scripted({ withExit: true, diagnostics: () => "fatal: no config" });
+    const p = s.node.start({ seed: 1, timeQuantumUs: 1000 });
+    s.stdin.destroy(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+    s.stdout.end();
+    await new Promise((r) => setTimeout(r, 50));
+    s.exit({ code: 3, signal: null });
+    const err = await failure(p);
+    expect(err.kind).toBe("exited");
+    expect(err.message).toBe('node "n1" failed: exited with code 3\n  recent output:\n    fatal: no config');
+    expect(err.message).not.toContain("EPIPE");
+  });
+
+  it("reports the broken pipe when no exit follows within EXIT_STATUS_WAIT_MS", async () => {
+    const s = scripted({ withExit: true });
+    const p = s.node.start({ seed: 1, timeQuantumUs: 1000 });
+    const began = performance.now();
+    s.stdin.destroy(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+    const err = await failure(p);
+    expect(err.kind).toBe("write-failed");
+    expect(err.message).toContain("writing to its stdin failed: write EPIPE");
+    expect(performance.now() - began).toBeGreaterThanOrEqual(EXIT_STATUS_WAIT_MS - 50);
+  });
+
+  it("a node that exited before start() is reported by start() as exited, not as already started", async () => {
+    const s = scripted({ withExit: true });
+    s.exit({ code: 3, signal: null });
+    await s.tick();
+    const err = await failure(s.node.start({ seed: 1, timeQuantumUs: 1000 }));
+    expect(err.kind).toBe("exited");
+    expect(err.message).toBe('node "n1" failed: exited with code 3');
   });
 });

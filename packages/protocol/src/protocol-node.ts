@@ -3,10 +3,12 @@
  * stdio, a container's attached and demultiplexed stdio). Launchers supply the
  * streams and the lifecycle; the protocol lives here only.
  */
+import { performance } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
 import type { Readable, Writable } from "node:stream";
+import { SCENARIO_DEFAULTS } from "@sim/config";
 import type { ExternalInit, ExternalNode, InboundMessage, OutboundMessage, TimeUs } from "@sim/coordinator";
-import { decodeNodeMessage, encodeMessage } from "./codec.js";
+import { decodeNodeMessage, encodeMessage, excerpt } from "./codec.js";
 import { ProtocolError, type ProtocolFailureKind } from "./errors.js";
 import { LineSplitter } from "./line-splitter.js";
 import { MAX_LINE_LENGTH, PROTOCOL_VERSION, type NodeMessage } from "./messages.js";
@@ -31,6 +33,11 @@ export interface ProtocolNodeOptions {
   quantumWallMs: number;
   /** Deadline for `init` to be answered with `ready` (timeouts.startup_sec * 1000); default quantumWallMs. */
   startupMs?: number;
+  /**
+   * Most `send` lines accepted in one quantum (limits.sends_per_quantum); one more
+   * fails the node (`too-many-sends`). Default: SCENARIO_DEFAULTS.limits.sends_per_quantum.
+   */
+  maxSendsPerQuantum?: number;
   /** Settles when the process behind the node is gone; an exit before shutdown() fails the node. */
   exited?: Promise<NodeExit>;
   /** Receives the node's `log` lines. */
@@ -52,8 +59,13 @@ export interface ProtocolNode extends ExternalNode {
   readonly failure: ProtocolError | null;
 }
 
-/** How long to wait for the exit status after stdout closed, so that the error can say "exited with code 1". */
-const EXIT_AFTER_CLOSE_MS = 200;
+/**
+ * How long to wait for the exit status once the node's stdout closed or its stdin
+ * broke (EPIPE), so that the error can say "exited with code 3" and quote its stderr
+ * instead of naming the broken pipe. A dead process's exit is normally known within
+ * milliseconds; 1 s covers a loaded machine, and is only ever spent on a failure.
+ */
+export const EXIT_STATUS_WAIT_MS = 1000;
 
 type State = "new" | "starting" | "idle" | "advancing" | "closing" | "failed";
 
@@ -61,6 +73,9 @@ type State = "new" | "starting" | "idle" | "advancing" | "closing" | "failed";
 export function createProtocolNode(options: ProtocolNodeOptions): ProtocolNode {
   if (!(options.quantumWallMs > 0) || !Number.isFinite(options.quantumWallMs)) {
     throw new RangeError(`quantumWallMs must be a positive number of milliseconds, got ${options.quantumWallMs}`);
+  }
+  if (options.maxSendsPerQuantum !== undefined && !(Number.isSafeInteger(options.maxSendsPerQuantum) && options.maxSendsPerQuantum >= 0)) {
+    throw new RangeError(`maxSendsPerQuantum must be a non-negative integer, got ${options.maxSendsPerQuantum}`);
   }
   return new StreamProtocolNode(options);
 }
@@ -72,6 +87,7 @@ class StreamProtocolNode implements ProtocolNode {
   failure: ProtocolError | null = null;
 
   private readonly opts: ProtocolNodeOptions;
+  private readonly maxSends: number;
   private readonly splitter = new LineSplitter(MAX_LINE_LENGTH);
   private readonly decoder = new StringDecoder("utf8");
   private state: State = "new";
@@ -80,7 +96,15 @@ class StreamProtocolNode implements ProtocolNode {
   private nodeSeq = 0;
   private outbound: OutboundMessage[] = [];
   private lastLine: string | null = null;
+  /** performance.now() when lastLine arrived. */
+  private lastLineAt = 0;
+  /** performance.now() when the pending wait (for ready or done) began. */
+  private waitSince = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Armed while waiting for the exit status after the node's pipes broke. */
+  private exitWait: NodeJS.Timeout | undefined;
+  /** Reports the broken pipe that exitWait waits about. */
+  private reportBrokenPipe: (() => void) | null = null;
   private resolvePending: ((value: OutboundMessage[]) => void) | null = null;
   private rejectPending: ((err: ProtocolError) => void) | null = null;
   private shutdownPromise: Promise<void> | null = null;
@@ -90,25 +114,29 @@ class StreamProtocolNode implements ProtocolNode {
     this.opts = opts;
     this.id = opts.id;
     this.type = opts.type;
+    this.maxSends = opts.maxSendsPerQuantum ?? SCENARIO_DEFAULTS.limits.sends_per_quantum;
     const { stdin, stdout } = opts;
-    // Without a listener an EPIPE from a dead node would crash the harness.
-    stdin.on("error", (err) => this.fail("write-failed", `writing to its stdin failed: ${err.message}`, null, err));
+    // Without a listener an EPIPE from a dead node would crash the harness. A node
+    // that exited at start-up breaks the pipe before its exit is noticed: wait for
+    // the exit, so that the error tells how it ended instead of "EPIPE".
+    stdin.on("error", (err) => this.pipeBroke("write-failed", `writing to its stdin failed: ${err.message}`, null, err));
     stdout.on("data", (chunk: Buffer | string) => this.onData(chunk));
     stdout.on("end", () => this.onStdoutClosed());
     stdout.on("close", () => this.onStdoutClosed());
-    stdout.on("error", (err) => this.fail("stdout-closed", `reading its stdout failed: ${err.message}`, null, err));
+    stdout.on("error", (err) => this.pipeBroke("stdout-closed", `reading its stdout failed: ${err.message}`, null, err));
     opts.exited?.then(
       (exit) => {
         this.exit = exit;
-        this.fail("exited", `exited with ${describeExit(exit)}`, this.lastLine);
+        this.failExited();
       },
       () => {},
     );
   }
 
   start(init: ExternalInit): Promise<void> {
-    if (this.state !== "new") return Promise.reject(new Error(`node "${this.id}" was already started`));
+    // A node that already died (e.g. exited before it was started) reports how.
     if (this.failure) return Promise.reject(this.failure);
+    if (this.state !== "new") return Promise.reject(new Error(`node "${this.id}" was already started`));
     this.state = "starting";
     const wait = this.expect(this.opts.startupMs ?? this.opts.quantumWallMs, () =>
       `did not answer "init" with "ready" within ${formatMs(this.opts.startupMs ?? this.opts.quantumWallMs)} (timeouts.startup_sec)`,
@@ -174,7 +202,7 @@ class StreamProtocolNode implements ProtocolNode {
   private write(text: string): void {
     const { stdin } = this.opts;
     if (stdin.destroyed || stdin.writableEnded) {
-      this.fail("write-failed", "its stdin is closed", null);
+      this.pipeBroke("write-failed", "its stdin is closed", null);
       return;
     }
     stdin.write(text);
@@ -182,11 +210,36 @@ class StreamProtocolNode implements ProtocolNode {
 
   /** Arms the deadline and returns the promise settled by the awaited message or a failure. */
   private expect(ms: number, timeoutReason: () => string): Promise<OutboundMessage[]> {
+    this.waitSince = performance.now();
     return new Promise<OutboundMessage[]>((resolve, reject) => {
       this.resolvePending = resolve;
       this.rejectPending = reject;
-      this.timer = setTimeout(() => this.fail("timeout", timeoutReason(), this.lastLine), ms);
+      this.timer = setTimeout(() => this.timedOut(timeoutReason()), ms);
     });
+  }
+
+  /**
+   * The deadline passed. No line is at fault, so none is quoted as the offending
+   * one (`line` stays null); the last line received is shown, labelled as such,
+   * because it tells how far the node got.
+   */
+  private timedOut(reason: string): void {
+    // A pipe already broke and the exit status is still awaited: that is the failure.
+    if (this.reportBrokenPipe) return this.reportBrokenPipe();
+    const now = performance.now();
+    let context: string;
+    let hint: string | undefined;
+    if (this.lastLine === null) {
+      context = "; nothing was received from it on stdout";
+      if (this.state === "starting") {
+        hint = "Does the node write {\"type\":\"ready\",\"protocol\":1} and flush stdout after each line (Python: print(..., flush=True))?";
+      }
+    } else if (this.lastLineAt >= this.waitSince) {
+      context = `; last line received (${formatMs(Math.round(now - this.lastLineAt))} before the deadline): ${excerpt(this.lastLine)}`;
+    } else {
+      context = `; nothing was received during the wait (last line received before it: ${excerpt(this.lastLine)})`;
+    }
+    this.fail("timeout", reason + context, null, undefined, hint);
   }
 
   private settle(): void {
@@ -216,6 +269,7 @@ class StreamProtocolNode implements ProtocolNode {
   private readonly onLine = (line: string): void => {
     if (this.state === "failed") return;
     this.lastLine = line;
+    this.lastLineAt = performance.now();
     const decoded = decodeNodeMessage(line);
     if (!decoded.ok) {
       if (decoded.kind === "payload-too-deep") {
@@ -241,6 +295,14 @@ class StreamProtocolNode implements ProtocolNode {
             "send-outside-quantum",
             `sent at ${msg.at_us} µs, outside the quantum being run [${this.fromUs}, ${this.untilUs}] µs`,
             line,
+          );
+        } else if (this.outbound.length >= this.maxSends) {
+          this.fail(
+            "too-many-sends",
+            `sent more than ${this.maxSends} messages in the quantum [${this.fromUs}, ${this.untilUs}] µs (limits.sends_per_quantum)`,
+            line,
+            undefined,
+            "Raise limits.sends_per_quantum in the scenario if the node really sends that many, or send fewer, larger messages.",
           );
         } else {
           this.outbound.push({
@@ -289,31 +351,40 @@ class StreamProtocolNode implements ProtocolNode {
   }
 
   private onStdoutClosed(): void {
-    if (this.state === "failed" || this.state === "closing") return;
     const rest = this.splitter.rest;
-    const report = (): void =>
-      this.fail(
-        this.exit ? "exited" : "stdout-closed",
-        this.exit ? `exited with ${describeExit(this.exit)}` : "closed its stdout",
-        rest.length > 0 ? rest : this.lastLine,
-      );
+    // An unfinished line is the node's fault: quote it.
+    this.pipeBroke("stdout-closed", "closed its stdout", rest.length > 0 ? rest : null);
+  }
+
+  /**
+   * A pipe to or from the node broke. A crashing process breaks its pipes just before
+   * its exit status is known: wait for it (at most EXIT_STATUS_WAIT_MS), so that the
+   * error says how the node ended rather than which pipe noticed first.
+   */
+  private pipeBroke(kind: ProtocolFailureKind, reason: string, line: string | null, cause?: unknown): void {
+    if (this.state === "failed" || this.state === "closing") return;
     const { exited } = this.opts;
-    if (!exited || this.exit) return report();
-    // A crashing process closes stdout just before its exit status is known; wait a
-    // moment so that the error can say how it ended.
-    const timer = setTimeout(report, EXIT_AFTER_CLOSE_MS);
-    exited.then(
-      () => {
-        clearTimeout(timer);
-        report();
-      },
-      () => {},
-    );
+    if (this.exit) return this.failExited(line);
+    if (!exited) return this.fail(kind, reason, line, cause);
+    if (this.exitWait !== undefined) return;
+    this.reportBrokenPipe = () => this.fail(kind, reason, line, cause);
+    this.exitWait = setTimeout(() => this.reportBrokenPipe?.(), EXIT_STATUS_WAIT_MS);
+    // An exit within the wait is reported by the handler installed in the constructor,
+    // which quotes the unfinished line, if any, as this would.
+  }
+
+  private failExited(line: string | null = null): void {
+    const rest = line ?? (this.splitter.rest.length > 0 ? this.splitter.rest : null);
+    const last = rest === null && this.lastLine !== null ? `; last line received: ${excerpt(this.lastLine)}` : "";
+    this.fail("exited", `exited with ${describeExit(this.exit!)}${last}`, rest);
   }
 
   private fail(kind: ProtocolFailureKind, reason: string, line: string | null, cause?: unknown, hint?: string): void {
     if (this.state === "failed") return;
     if (this.state === "closing" && (kind === "exited" || kind === "stdout-closed" || kind === "write-failed")) return;
+    if (this.exitWait !== undefined) clearTimeout(this.exitWait);
+    this.exitWait = undefined;
+    this.reportBrokenPipe = null;
     const diagnostics = this.opts.diagnostics?.().trim();
     const fullReason = diagnostics ? `${reason}\n  recent output:\n    ${diagnostics.split("\n").join("\n    ")}` : reason;
     this.failure = new ProtocolError(this.id, kind, fullReason, { line, cause, hint });

@@ -113,6 +113,7 @@ export function scenarioOf(nodes: ResolvedNode[], overrides: Partial<ResolvedSce
     ml_inference: null,
     output: { dir: null, trace: false, metrics: false },
     timeouts: { startup_sec: 30, shutdown_grace_sec: 2, quantum_wall_sec: 10 },
+    limits: { sends_per_quantum: 100_000, log_lines: 100_000, log_bytes: 10 * 1024 * 1024 },
     ...overrides,
   };
 }

@@ -2,6 +2,8 @@
 // Deterministic: a small PRNG seeded from the init's seed decides when it emits.
 //   config.peer         where its messages go (default "peer")
 //   config.crash_at_us  exits with code 3 (after a line on stderr) once its clock reaches this
+//   config.stderr_lines writes this many lines to stderr each quantum
+//   config.flood_at_us  sends config.flood_sends messages in the quantum that starts there
 import { runNode } from "@sim/protocol/sdk";
 
 let state = 0;
@@ -26,6 +28,10 @@ await runNode({
     if (typeof crashAt === "number" && untilUs > crashAt) {
       console.error(`boom: ${node.id} crashes at ${node.now()} us`);
       process.exit(3);
+    }
+    for (let i = 0; i < (node.config.stderr_lines ?? 0); i++) console.error(`noise ${untilUs} ${i}`);
+    if (node.config.flood_at_us === node.now()) {
+      for (let i = 0; i < node.config.flood_sends; i++) node.send("sink", i);
     }
     const start = node.now();
     const atUs = start + Math.floor(next() * (untilUs - start));

@@ -12,7 +12,7 @@ export function tsNodeCommand(file: string): string[] {
   return [process.execPath, "--import", "tsx", file];
 }
 
-export function scenario(timeouts: Partial<ResolvedScenario["timeouts"]> = {}): ResolvedScenario {
+export function scenario(timeouts: Partial<ResolvedScenario["timeouts"]> = {}, limits: Partial<ResolvedScenario["limits"]> = {}): ResolvedScenario {
   return {
     source: null,
     base_dir: process.cwd(),
@@ -26,6 +26,7 @@ export function scenario(timeouts: Partial<ResolvedScenario["timeouts"]> = {}): 
     ml_inference: null,
     output: { dir: null, trace: false, metrics: false },
     timeouts: { startup_sec: 20, shutdown_grace_sec: 2, quantum_wall_sec: 10, ...timeouts },
+    limits: { sends_per_quantum: 100_000, log_lines: 100_000, log_bytes: 10 * 1024 * 1024, ...limits },
   };
 }
 
@@ -52,11 +53,19 @@ export class MemoryResources implements RunResources {
   removeNetwork(): void {}
 }
 
-export function launchContext(options: { resources?: MemoryResources; logDir?: string | null; timeouts?: Partial<ResolvedScenario["timeouts"]>; logger?: RecordingLogger } = {}): LaunchContext & { resources: MemoryResources } {
+export function launchContext(
+  options: {
+    resources?: MemoryResources;
+    logDir?: string | null;
+    timeouts?: Partial<ResolvedScenario["timeouts"]>;
+    limits?: Partial<ResolvedScenario["limits"]>;
+    logger?: RecordingLogger;
+  } = {},
+): LaunchContext & { resources: MemoryResources } {
   const resources = options.resources ?? new MemoryResources();
   return {
     runId: resources.runId,
-    scenario: scenario(options.timeouts),
+    scenario: scenario(options.timeouts, options.limits),
     logDir: options.logDir ?? null,
     resources,
     logger: (options.logger ?? new RecordingLogger()) as unknown as LaunchContext["logger"],

@@ -54,6 +54,31 @@ for (;;) {
         }
         break;
       }
+      case "flood": {
+        // 1,000,000 sends in one quantum, 10,000 lines per write.
+        const lines = `{"type":"send","at_us":${until},"to":"g","payload":1}\n`.repeat(10_000);
+        for (let i = 0; i < 100; i++) out(lines);
+        out(`{"type":"done","now_us":${until}}\n`);
+        break;
+      }
+      case "chatty": {
+        // 20 MB of stderr in lines of 100 bytes, then done: the node goes on running
+        // normally, until the third quantum, where it exits with code 3.
+        const block = `${"e".repeat(99)}\n`.repeat(10_000);
+        for (let i = 0; i < 20; i++) writeSync(2, block);
+        writeSync(2, `last words of ${until}\n`);
+        if (until >= 30_000) process.exit(3);
+        out(`{"type":"done","now_us":${until}}\n`);
+        break;
+      }
+      case "mixed":
+        // 30 lines on stderr and 30 protocol log lines (the two pipes race: only the total is certain).
+        for (let i = 0; i < 30; i++) {
+          writeSync(2, `stderr ${i}\n`);
+          out(`{"type":"log","level":"info","msg":"log ${i}"}\n`);
+        }
+        out(`{"type":"done","now_us":${until}}\n`);
+        break;
       case "env":
         out(`{"type":"send","at_us":0,"to":"t","payload":${JSON.stringify(process.env)}}\n{"type":"done","now_us":${until}}\n`);
         break;

@@ -47,6 +47,7 @@ export function scenarioWith(nodes: ResolvedRenodeNode[], overrides: Partial<Res
     ml_inference: null,
     output: { dir: null, trace: false, metrics: false },
     timeouts: { startup_sec: 10, shutdown_grace_sec: 2, quantum_wall_sec: 2 },
+    limits: { sends_per_quantum: 100_000, log_lines: 100_000, log_bytes: 10 * 1024 * 1024 },
     ...overrides,
   };
 }

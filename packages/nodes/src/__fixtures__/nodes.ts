@@ -63,5 +63,6 @@ export function scenario(nodes: ResolvedNode[], mlInference: ResolvedMlInference
     ml_inference: mlInference,
     output: { dir: null, trace: true, metrics: true },
     timeouts: { startup_sec: 60, shutdown_grace_sec: 10, quantum_wall_sec: 30 },
+    limits: { sends_per_quantum: 100_000, log_lines: 100_000, log_bytes: 10 * 1024 * 1024 },
   };
 }
