@@ -8,6 +8,7 @@ const docker = ["**/*.docker.test.ts"];
 const renode = ["**/*.renode.test.ts"];
 const slurm = ["**/*.slurm.test.ts"];
 const slow = ["**/*.slow.test.ts"];
+const browser = ["**/*.browser.test.ts"];
 const all = ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"];
 
 export default defineConfig({
@@ -20,7 +21,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: all, exclude: [...docker, ...renode, ...slurm, ...slow, "**/node_modules/**"], testTimeout: 15_000 },
+        test: { name: "unit", include: all, exclude: [...docker, ...renode, ...slurm, ...slow, ...browser, "**/node_modules/**"], testTimeout: 15_000 },
       },
       {
         extends: true,
@@ -34,6 +35,11 @@ export default defineConfig({
         extends: true,
         // One file at a time: they share the one-node cluster.
         test: { name: "slurm", include: slurm, exclude: ["**/node_modules/**"], testTimeout: 300_000, hookTimeout: 60_000, fileParallelism: false },
+      },
+      {
+        extends: true,
+        // Reports opened in a real chromium (playwright-core, Debian's /usr/bin/chromium); SIM_REQUIRE_BROWSER=1 makes a missing one a failure.
+        test: { name: "browser", include: browser, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 300_000 },
       },
       {
         extends: true,

@@ -7,6 +7,7 @@ import { schemaCommand } from "./commands/schema.js";
 import { runCommand, type RunCommandOptions } from "./commands/run.js";
 import { cleanCommand } from "./commands/clean.js";
 import { sweepCommand, type SweepCommandOptions } from "./commands/sweep.js";
+import { reportCommand, type ReportCommandOptions } from "./commands/report.js";
 import { SIM_VERSION } from "../version.js";
 
 /**
@@ -67,6 +68,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--no-progress", "no progress bar")
     .action(async (file: string, options: SweepCommandOptions) => {
       setExit(await sweepCommand(file, options, io));
+    });
+
+  program
+    .command("report")
+    .description("write one self-contained HTML report of a run or a sweep folder, and its figures as SVG files")
+    .argument("<folder>", "a run's output folder (summary.json) or a sweep's store (sweep.json)")
+    .option("-o, --output <file>", "the HTML file (default: <folder>/report.html); figures go to figures/ beside it")
+    .option("--json", "print {schema_version, report, figures} on stdout")
+    .action(async (folder: string, options: ReportCommandOptions) => {
+      setExit(await reportCommand(folder, options, io));
     });
 
   program
