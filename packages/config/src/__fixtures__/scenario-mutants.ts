@@ -323,9 +323,9 @@ function seedOf(seeds: readonly SeedScenario[]): fc.Arbitrary<SeedScenario> {
   return fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...valid) }, { weight: 1, arbitrary: fc.constantFrom(...invalid) });
 }
 
-/** Text mutants: 1-4 edits of a file's text. */
-export function textMutant(seeds: readonly SeedScenario[]): fc.Arbitrary<Mutant> {
-  return fc.tuple(seedOf(seeds), fc.array(textEdit, { minLength: 1, maxLength: 4 })).map(([seed, edits]) => ({
+/** Text mutants: 1 to `maxEdits` (default 4) edits of a file's text. */
+export function textMutant(seeds: readonly SeedScenario[], { maxEdits = 4 } = {}): fc.Arbitrary<Mutant> {
+  return fc.tuple(seedOf(seeds), fc.array(textEdit, { minLength: 1, maxLength: maxEdits })).map(([seed, edits]) => ({
     seed,
     kind: "text" as const,
     text: edits.reduce(applyTextEdit, seed.text),
@@ -333,18 +333,18 @@ export function textMutant(seeds: readonly SeedScenario[]): fc.Arbitrary<Mutant>
   }));
 }
 
-/** Data mutants: 1-4 edits of a file's parsed data, written back as YAML. */
-export function dataMutant(seeds: readonly SeedScenario[]): fc.Arbitrary<Mutant> {
+/** Data mutants: 1 to `maxEdits` (default 4) edits of a file's parsed data, written back as YAML. */
+export function dataMutant(seeds: readonly SeedScenario[], { maxEdits = 4 } = {}): fc.Arbitrary<Mutant> {
   const parsed = seeds.filter((s) => s.data !== undefined && s.data !== null && typeof s.data === "object");
-  return fc.tuple(seedOf(parsed), fc.array(dataEdit, { minLength: 1, maxLength: 4 })).map(([seed, edits]) => {
+  return fc.tuple(seedOf(parsed), fc.array(dataEdit, { minLength: 1, maxLength: maxEdits })).map(([seed, edits]) => {
     const data = edits.reduce((d, e) => applyDataEdit(d, e, seed.words), structuredClone(seed.data));
     return { seed, kind: "data" as const, text: toYaml(data), data, edits: edits.map((e) => JSON.stringify(e, shorten)) };
   });
 }
 
 /** Either kind, text mutants twice as often. */
-export function scenarioMutant(seeds: readonly SeedScenario[]): fc.Arbitrary<Mutant> {
-  return fc.oneof({ weight: 2, arbitrary: textMutant(seeds) }, { weight: 1, arbitrary: dataMutant(seeds) });
+export function scenarioMutant(seeds: readonly SeedScenario[], options: { maxEdits?: number } = {}): fc.Arbitrary<Mutant> {
+  return fc.oneof({ weight: 2, arbitrary: textMutant(seeds, options) }, { weight: 1, arbitrary: dataMutant(seeds, options) });
 }
 
 function toYaml(data: unknown): string {
