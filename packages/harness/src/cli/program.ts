@@ -5,7 +5,7 @@ import type { CliIo } from "./io.js";
 import { validateCommand } from "./commands/validate.js";
 import { schemaCommand } from "./commands/schema.js";
 import { runCommand, type RunCommandOptions } from "./commands/run.js";
-import { cleanCommand } from "./commands/clean.js";
+import { cleanCommand, type CleanCommandOptions } from "./commands/clean.js";
 import { sweepCommand, type SweepCommandOptions } from "./commands/sweep.js";
 import { reportCommand, type ReportCommandOptions } from "./commands/report.js";
 import { SIM_VERSION } from "../version.js";
@@ -99,10 +99,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
   program
     .command("clean")
-    .description("remove every process, container and network that earlier runs left behind")
+    .description("remove the processes, containers and networks that this machine's earlier runs left behind")
     .option("--dry-run", "list what would be removed")
     .option("--json", "print the report as JSON")
-    .action(async (options: { dryRun?: boolean; json?: boolean }) => {
+    .option("--run <id>", "only this run (repeatable)", collect, [])
+    .option("--all-labelled", "also every container and network labelled sim.run-id that no run of this machine lists (listed; removed with --yes)")
+    .option("--yes", "with --all-labelled: remove them")
+    .action(async (options: CleanCommandOptions) => {
       setExit(await cleanCommand(options, io));
     });
 
