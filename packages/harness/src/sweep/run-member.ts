@@ -73,7 +73,7 @@ export async function runMember(store: string, key: string, options: RunMemberOp
 
 /** A re-run starts from a clean folder (its spec and runner log stay). */
 async function clearOutputs(dir: string): Promise<void> {
-  const stale = [MEMBER_FILES.result, OUTPUT_FILES.trace, OUTPUT_FILES.summary, OUTPUT_FILES.metrics, OUTPUT_FILES.resolvedScenario, OUTPUT_FILES.logs];
+  const stale = [MEMBER_FILES.result, ...Object.values(OUTPUT_FILES)];
   await Promise.all(stale.map((name) => rm(join(dir, name), { recursive: true, force: true })));
 }
 

@@ -11,6 +11,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseKeyPath, type ResolvedScenario } from "@sim/config";
 import { OUTPUT_FILES } from "../outputs.js";
+import { csvField } from "../result-tables.js";
 import type { RunSummaryJson } from "../run-scenario.js";
 import type { SweepPoint } from "./expand.js";
 import { spread } from "./stats.js";
@@ -126,6 +127,6 @@ function csv(rows: readonly (readonly unknown[])[]): string {
 /** Numbers as JavaScript prints them (shortest exact form), lists and mappings as JSON, null as empty. */
 function cell(value: unknown): string {
   if (value === null || value === undefined) return "";
-  const text = typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : JSON.stringify(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === "number" || typeof value === "string") return csvField(value);
+  return csvField(typeof value === "boolean" ? String(value) : JSON.stringify(value));
 }
