@@ -32,8 +32,8 @@ class Node:
         if self.until_us is None:
             raise RuntimeError("send() is only allowed while running a quantum")
         at = self.now_us if at_us is None else at_us
-        if not (self.quantum_start_us <= at <= self.until_us):
-            raise ValueError(f"send at {at} outside the quantum [{self.quantum_start_us}, {self.until_us}]")
+        if not (self.quantum_start_us <= at < self.until_us):
+            raise ValueError(f"send at {at} outside the quantum [{self.quantum_start_us}, {self.until_us})")
         body = json.dumps(payload, separators=(",", ":"))
         size = len(body.encode("utf-8")) if size_bytes is None else size_bytes
         self._buf.append(

@@ -50,6 +50,9 @@ describe("createOptions", () => {
       NetworkingConfig: { EndpointsConfig: { "sim-r1-default": { Aliases: ["svc"] } } },
     });
     expect(options.HostConfig).not.toHaveProperty("Memory");
+    // The engine's copy of the output is bounded like the node's log (default 10 MiB, two files).
+    expect(options.HostConfig?.LogConfig).toEqual({ Type: "json-file", Config: { "max-size": "10240k", "max-file": "2" } });
+    expect(createOptions(node, planNode(node, run.scenario).plan, run, { log_bytes: 50 * 1024 * 1024 }).HostConfig?.LogConfig?.Config).toEqual({ "max-size": "51200k", "max-file": "2" });
   });
 
   it("opens stdin once for protocol: stdio and maps ports, volumes, resources and group aliases", () => {

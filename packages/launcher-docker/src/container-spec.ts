@@ -2,7 +2,7 @@
  * From a resolved docker node to what the engine is asked for. Pure: no I/O, so
  * check() reports the same problems launch() would fail on.
  */
-import type { ResolvedDockerNode } from "@sim/config";
+import { SCENARIO_DEFAULTS, type ResolvedDockerNode, type ResolvedLimits } from "@sim/config";
 import type Docker from "dockerode";
 import { DockerConfigError } from "./errors.js";
 import { buildTag, containerName, isDockerName, networkName, nodeNetworks, resourceLabels } from "./names.js";
@@ -106,7 +106,12 @@ export interface RunIdentity {
  * (API 1.41 takes one network at create time); the launcher connects the others
  * before starting it.
  */
-export function createOptions(node: ResolvedDockerNode, plan: NodePlan, run: RunIdentity): Docker.ContainerCreateOptions {
+export function createOptions(
+  node: ResolvedDockerNode,
+  plan: NodePlan,
+  run: RunIdentity,
+  limits: Pick<ResolvedLimits, "log_bytes"> = SCENARIO_DEFAULTS.limits,
+): Docker.ContainerCreateOptions {
   const stdio = node.protocol === "stdio";
   const { exposed, bindings } = portBindings(plan.ports);
   const anonymous = Object.fromEntries(plan.volumes.filter((v) => v.kind === "anonymous").map((v) => [v.target, {}]));
@@ -124,6 +129,10 @@ export function createOptions(node: ResolvedDockerNode, plan: NodePlan, run: Run
     ...(node.resources.cpus === null ? {} : { NanoCpus: Math.round(node.resources.cpus * 1e9) }),
     // The limit is a hard one: no swap on top (Docker's default would allow as much swap again).
     ...(memory === undefined ? {} : { Memory: memory, MemorySwap: memory }),
+    // The engine keeps its own copy of the container's output while it exists: bound it
+    // like the node's log (two files of log_bytes, the newest kept), so that a node that
+    // floods stderr cannot fill the engine's disk during a long run.
+    LogConfig: { Type: "json-file", Config: { "max-size": `${Math.ceil(Math.max(limits.log_bytes, 1024 * 1024) / 1024)}k`, "max-file": "2" } },
   };
   return {
     name: containerName(run.runId, node.id),

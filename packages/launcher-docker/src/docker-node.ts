@@ -60,7 +60,7 @@ export async function startDockerNode(
   const run = { runId: ctx.runId, scenario: ctx.scenario.name };
   let container: Docker.Container;
   try {
-    container = await engine.docker.createContainer(createOptions(node, plan, run));
+    container = await engine.docker.createContainer(createOptions(node, plan, run, { ...SCENARIO_DEFAULTS.limits, ...ctx.scenario.limits }));
   } catch (cause) {
     if (isConnectionError(cause)) throw new DockerUnavailableError(engine.address, { cause });
     throw new ContainerStartError(node.id, `creating the container from image "${plan.image}" failed: ${(cause as Error).message}`, { cause });

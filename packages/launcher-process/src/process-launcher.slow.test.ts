@@ -90,7 +90,7 @@ describe("failing nodes", () => {
     ["exits", "exit", /exited with code 3[\s\S]*fatal: sensor calibration file missing/, null],
     ["closes stdout", "close-stdout", /closed its stdout/, null],
     ["writes an invalid line", "invalid", /not a valid protocol message: not valid JSON/, "temperature=21.5"],
-    ["sends outside its quantum", "send-outside", /sent at 15000 µs, outside the quantum being run \[0, 10000\]/, `{"type":"send","at_us":15000,"to":"g","payload":{"late":true}}`],
+    ["sends outside its quantum", "send-outside", /sent at 15000 µs, outside the quantum being run \[0, 10000\)/, `{"type":"send","at_us":15000,"to":"g","payload":{"late":true}}`],
     ["misses quantum_wall_sec", "hang", /did not answer "advance" to 10000 µs with "done" within 1 s \(timeouts.quantum_wall_sec\)/, null],
     ["writes a 1 GiB line", "huge", /wrote a line longer than 1048576 characters/, null],
   ];

@@ -260,7 +260,7 @@ class Model {
         return;
       case "send":
         if (this.state !== "advancing") return this.fail("unexpected-message", line);
-        if (msg.at_us < this.fromUs || msg.at_us > this.untilUs) return this.fail("send-outside-quantum", line);
+        if (msg.at_us < this.fromUs || msg.at_us >= this.untilUs) return this.fail("send-outside-quantum", line);
         this.sends.push({ to: msg.to, atUs: msg.at_us, payload: msg.payload, sizeBytes: msg.size_bytes ?? Buffer.byteLength(JSON.stringify(msg.payload)), nodeSeq: this.nodeSeq++ });
         return;
       case "done":

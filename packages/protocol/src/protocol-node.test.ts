@@ -81,12 +81,12 @@ describe("createProtocolNode", () => {
     s.say(
       `{"type":"send","at_us":0,"to":"g","payload":{"v":"é"}}`,
       `{"type":"log","level":"debug","msg":"hi"}`,
-      `{"type":"send","at_us":10000,"to":"h","payload":2,"size_bytes":99}`,
+      `{"type":"send","at_us":9999,"to":"h","payload":2,"size_bytes":99}`,
       `{"type":"done","now_us":10000}`,
     );
     expect(await p).toEqual([
       { to: "g", atUs: 0, payload: { v: "é" }, sizeBytes: Buffer.byteLength(`{"v":"é"}`), nodeSeq: 0 },
-      { to: "h", atUs: 10000, payload: 2, sizeBytes: 99, nodeSeq: 1 },
+      { to: "h", atUs: 9999, payload: 2, sizeBytes: 99, nodeSeq: 1 },
     ]);
     expect(s.logs).toEqual([["debug", "hi"]]);
     // The next quantum continues the per-node sequence.
@@ -119,7 +119,8 @@ describe("createProtocolNode", () => {
   const bad: [string, string, string, RegExp][] = [
     ["invalid JSON", `{"type":"send",`, "invalid-message", /not valid JSON/],
     ["a wrong type", `{"type":"send","at_us":"5","to":"g","payload":1}`, "invalid-message", /"at_us" must be a non-negative integer/],
-    ["a send before the quantum", `{"type":"send","at_us":9999,"to":"g","payload":1}`, "send-outside-quantum", /outside the quantum being run \[10000, 20000\]/],
+    ["a send before the quantum", `{"type":"send","at_us":9999,"to":"g","payload":1}`, "send-outside-quantum", /outside the quantum being run \[10000, 20000\)/],
+    ["a send at the quantum's end", `{"type":"send","at_us":20000,"to":"g","payload":1}`, "send-outside-quantum", /sent at 20000 µs, .*belongs to the next one/],
     ["a send after the quantum", `{"type":"send","at_us":20001,"to":"g","payload":1}`, "send-outside-quantum", /sent at 20001/],
     ["a wrong done", `{"type":"done","now_us":15000}`, "wrong-done", /answered "done" at 15000 µs, but was asked to advance to 20000/],
     ["a second ready", `{"type":"ready","protocol":1}`, "unexpected-message", /wrote "ready"/],

@@ -290,10 +290,10 @@ class StreamProtocolNode implements ProtocolNode {
       case "send":
         if (this.state !== "advancing") {
           this.unexpected(msg.type, line);
-        } else if (msg.at_us < this.fromUs || msg.at_us > this.untilUs) {
+        } else if (msg.at_us < this.fromUs || msg.at_us >= this.untilUs) {
           this.fail(
             "send-outside-quantum",
-            `sent at ${msg.at_us} µs, outside the quantum being run [${this.fromUs}, ${this.untilUs}] µs`,
+            `sent at ${msg.at_us} µs, outside the quantum being run [${this.fromUs}, ${this.untilUs}) µs (a send due at the quantum's end belongs to the next one)`,
             line,
           );
         } else if (this.outbound.length >= this.maxSends) {

@@ -91,7 +91,7 @@ describe("runNode", () => {
     const { node, running } = pair({
       onAdvance(until, n) {
         try {
-          n.send("g", 1, { atUs: until + 1 });
+          n.send("g", 1, { atUs: until }); // the quantum's end belongs to the next one
         } catch (err) {
           error = err;
         }
@@ -99,7 +99,7 @@ describe("runNode", () => {
     });
     await node.start({ seed: 1, timeQuantumUs: 100 });
     await node.advance(100, []);
-    expect(String(error)).toContain("atUs 101 is outside the quantum being run [0, 100]");
+    expect(String(error)).toContain("atUs 100 is outside the quantum being run [0, 100)");
     await node.shutdown();
     await running;
   });

@@ -131,8 +131,8 @@ class NodeEngine implements NodeRuntime {
   send(to: string, payload: unknown, options?: { atUs?: number; sizeBytes?: number }): void {
     if (this.untilUs < 0) throw new Error("send() is only allowed while the node runs a quantum (in onAdvance, onDeliver or a timer)");
     const atUs = options?.atUs ?? this.clock;
-    if (!Number.isSafeInteger(atUs) || atUs < this.quantumStart || atUs > this.untilUs) {
-      throw new RangeError(`send(): atUs ${atUs} is outside the quantum being run [${this.quantumStart}, ${this.untilUs}]`);
+    if (!Number.isSafeInteger(atUs) || atUs < this.quantumStart || atUs >= this.untilUs) {
+      throw new RangeError(`send(): atUs ${atUs} is outside the quantum being run [${this.quantumStart}, ${this.untilUs})`);
     }
     const body = JSON.stringify(payload ?? null);
     const sizeBytes = options?.sizeBytes ?? Buffer.byteLength(body);
