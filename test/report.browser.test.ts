@@ -193,7 +193,12 @@ describe.runIf(haveChromium)("sim report in chromium", () => {
     const points = readCsv(join(sweepDir, "points.csv"));
     const parameters = ["network.links[1].latency_ms", "nodes.gw.batch"];
     const metrics = ["messages.delivered", "latency_ms.cloud.p50"];
-    expect(reports["sweep"]!.figures).toHaveLength(metrics.length * parameters.length);
+    // Each metric against each parameter, then the cost per point.
+    expect(reports["sweep"]!.figures).toHaveLength(metrics.length * parameters.length + 1);
+    expect(basename(reports["sweep"]!.figures.at(-1)!, ".svg")).toBe("cost");
+    const succeeded = readCsv(join(sweepDir, "results.csv")).filter((r) => r["status"] === "succeeded").length;
+    expect(await marks(page, "cost", "members")).toBe(succeeded);
+    expect(await marks(page, "cost", "mean")).toBe(points.length);
     for (const [i, metric] of metrics.entries()) {
       for (const [j, parameter] of parameters.entries()) {
         const other = parameters[1 - j]!;

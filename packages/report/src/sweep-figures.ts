@@ -48,7 +48,42 @@ export function sweepFigures(sweep: SweepData): SweepFigures {
     if (typeof figure === "string") notes.push(figure);
     else figures.push(figure);
   }
+  const cost = costFigure(sweep);
+  if (typeof cost === "string") notes.push(cost);
+  else figures.push(cost);
   return { figures, notes };
+}
+
+/**
+ * What the sweep cost: each succeeded member's wall seconds (results.csv's `wall_sec`)
+ * per point, with the point's mean as a tick, so that the expensive corner of the grid
+ * shows before the next, larger sweep is planned.
+ */
+export function costFigure(sweep: SweepData): FigureSpec | string {
+  const values = sweep.results
+    .filter((r) => r["status"] === "succeeded" && csvNumber(r["wall_sec"]) !== null)
+    .map((r) => ({ point: csvNumber(r["point"]), wall: csvNumber(r["wall_sec"]) }));
+  if (values.length === 0) return "Cost: no member succeeded, so no wall time to draw.";
+  const x = { field: "point", type: "ordinal", title: "point (points.csv)", axis: { labelAngle: 0 } };
+  const total = values.reduce((sum, v) => sum + (v.wall ?? 0), 0);
+  return {
+    name: "cost",
+    title: "Cost per point",
+    caption:
+      `Wall-clock seconds of each succeeded member (dots) and their mean per point (ticks); ` +
+      `${values.length} members, ${Math.round(total * 10) / 10} s in all. A point's parameters are in the points table. ` +
+      `Members that ran side by side share the machine: compare points, not absolute times across executors.`,
+    spec: paperFigure(
+      {
+        data: { values },
+        layer: [
+          { name: "members", mark: { type: "point", opacity: 0.6 }, encoding: { x, y: { field: "wall", type: "quantitative", title: "wall seconds per member" } } },
+          { name: "mean", mark: { type: "tick", thickness: 2 }, encoding: { x, y: { aggregate: "mean", field: "wall", type: "quantitative" } } },
+        ],
+      },
+      { legendEntries: 0 },
+    ),
+  };
 }
 
 function sweepFigure(sweep: SweepData, plan: SweepFigurePlan, names: Set<string>): FigureSpec | string {

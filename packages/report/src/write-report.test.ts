@@ -90,11 +90,16 @@ describe("writeReport", () => {
     writeFileSync(join(dir, "points.csv"), points.join("\n") + "\n");
     writeFileSync(join(dir, "results.csv"), results.join("\n") + "\n");
     const result = await writeReport(dir);
-    expect(result.figures.map((f) => f.split("/").pop())).toEqual(["m-vs-a.svg", "m-vs-b.svg", "m-vs-c.svg"]);
+    expect(result.figures.map((f) => f.split("/").pop())).toEqual(["m-vs-a.svg", "m-vs-b.svg", "m-vs-c.svg", "cost.svg"]);
     const svg = (name: string) => readFileSync(join(dir, "figures", name), "utf8");
     // Against a: one line per setting of the zip group (b, c); against b: one line per a, c not splitting it.
     expect(svg("m-vs-a.svg").match(/class="mark-line role-mark mean_marks"/g)).toHaveLength(2);
     expect(svg("m-vs-b.svg").match(/class="mark-line role-mark mean_marks"/g)).toHaveLength(2);
+    // Cost: a dot per succeeded member (7 of 8), a mean tick per point (4).
+    const cost = svg("cost.svg");
+    const marksOf = (layer: string) => cost.slice(cost.indexOf(`${layer}_marks`)).split("</g>")[0]!.match(/<path/g);
+    expect(marksOf("members")).toHaveLength(7);
+    expect(marksOf("mean")).toHaveLength(4);
     const html = readFileSync(result.report, "utf8");
     expect(html).toMatch(/varies together with c/);
     const failed = html.slice(html.indexOf('id="failed"'));
