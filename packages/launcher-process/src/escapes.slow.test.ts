@@ -39,7 +39,8 @@ describe.each(KINDS)("containment %s", (kind) => {
   const launcher = createProcessLauncher({ containment: kind });
 
   it("the protocol goes through unchanged: an SDK node and the Python node in lockstep, stopped without a signal", async () => {
-    const ctx = launchContext({ resources: new MemoryResources(`proto-${kind}`) });
+    // A generous grace: under a loaded CI machine the Python node and its supervisor may take seconds to exit.
+    const ctx = launchContext({ resources: new MemoryResources(`proto-${kind}`), timeouts: { shutdown_grace_sec: 15 } });
     const ts = (await launcher.launch(processNode("ts", tsNodeCommand("ring.ts"), EXAMPLES_TS, { next: "py" }), ctx)) as StartedProcess;
     const py = (await launcher.launch(processNode("py", ["python3", "echo_node.py"], EXAMPLES_PY, { processing_us: 1500 }), ctx)) as StartedProcess;
     const { sent } = await driveLockstep([ts.external, py.external], { quantumUs: 10_000, durationUs: 50_000, latencyUs: 2_000 });
