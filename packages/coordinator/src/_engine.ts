@@ -1,4 +1,5 @@
-import { SimError } from "@sim/config";
+// The errors alone: the engine must not load the validator (ajv) or the YAML parser.
+import { SimError } from "@sim/config/errors";
 import type { Logger } from "pino";
 import { isFastLinkRoute, type FastLinkRoute } from "./_fast-route.js";
 import { NodeFailedError } from "./errors.js";

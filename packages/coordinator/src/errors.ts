@@ -1,4 +1,5 @@
-import { SimError } from "@sim/config";
+// The errors alone: the engine must not load the validator (ajv) or the YAML parser.
+import { SimError } from "@sim/config/errors";
 
 /**
  * A node failed: an external node's `advance` rejected or broke the protocol, or an
