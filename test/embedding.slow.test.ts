@@ -1,0 +1,61 @@
+/**
+ * What embedding costs: the modules Node loads for `import("@sim/coordinator")` and for
+ * the protocol SDK that node authors import, from the built packages (as a consumer
+ * gets them). The closing check on @sim/config shows that the count would see ajv and
+ * yaml if they were loaded.
+ */
+import { spawnSync } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { expect, test } from "vitest";
+import { repoRoot } from "./helpers/sim-cli.js";
+
+const fixtures = join(repoRoot, "test/fixtures/module-count");
+
+/** Real paths of every module file (ES and CommonJS) loaded by importing `specifier`. */
+function modulesLoadedBy(specifier: string): string[] {
+  const child = spawnSync(process.execPath, ["--import", join(fixtures, "register.mjs"), join(fixtures, "load.mjs"), specifier], { cwd: repoRoot, encoding: "utf8" });
+  expect(child.status, child.stderr).toBe(0);
+  const files = new Set<string>();
+  for (const line of `${child.stdout}${child.stderr}`.split("\n")) {
+    const [kind, where] = [line.slice(0, 4), line.slice(4)];
+    if (kind === "esm " && where.startsWith("file:")) files.add(realpathSync(fileURLToPath(where)));
+    else if (kind === "cjs ") files.add(realpathSync(where));
+  }
+  for (const own of ["register.mjs", "hooks.mjs", "load.mjs"]) files.delete(join(fixtures, own));
+  return [...files].sort();
+}
+
+/** The npm packages (by name) the files belong to, other than sim's own. */
+function thirdParty(files: string[]): string[] {
+  const names = files.flatMap((f) => {
+    const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f.slice(f.lastIndexOf("/node_modules/.pnpm/") + 1));
+    return m ? [m[1]!] : [];
+  });
+  return [...new Set(names)].sort();
+}
+
+test("import(\"@sim/coordinator\") loads neither ajv nor yaml", () => {
+  const files = modulesLoadedBy("@sim/coordinator");
+  const packages = thirdParty(files);
+  console.log(`@sim/coordinator: ${files.length} modules; third-party packages: ${packages.join(", ")}`);
+  expect(packages).not.toContain("ajv");
+  expect(packages).not.toContain("yaml");
+  expect(files.some((f) => f.includes("/packages/config/dist/validate"))).toBe(false);
+  // It is the engine: its own files are there.
+  expect(files.some((f) => f.endsWith("/packages/coordinator/dist/index.js"))).toBe(true);
+});
+
+test("the protocol SDK (@sim/protocol/sdk) loads nothing outside its own package", () => {
+  const files = modulesLoadedBy("@sim/protocol/sdk");
+  console.log(`@sim/protocol/sdk: ${files.length} modules`);
+  expect(files.length).toBeGreaterThan(0);
+  expect(files.filter((f) => !f.startsWith(join(repoRoot, "packages/protocol/dist/")))).toEqual([]);
+});
+
+test("the count sees what is loaded: @sim/config loads ajv and yaml", () => {
+  const packages = thirdParty(modulesLoadedBy("@sim/config"));
+  expect(packages).toContain("ajv");
+  expect(packages).toContain("yaml");
+});
