@@ -285,7 +285,7 @@ async function validateInProcess(n: number): Promise<void> {
       problems.push(...stderrProblems(stderr));
       if (json) {
         try {
-          const [report] = JSON.parse(stdout) as { valid: boolean; problems: { code: string; line: number | null; column: number | null }[] }[];
+          const [report] = (JSON.parse(stdout) as { files: { valid: boolean; problems: { code: string; line: number | null; column: number | null }[] }[] }).files;
           if (report!.valid !== (code === 0)) problems.push(`--json says valid: ${report!.valid}, exit code ${code}`);
           for (const pr of report!.problems) {
             if (pr.code === "internal-error") problems.push("internal-error problem");

@@ -24,6 +24,13 @@ export const OUTPUT_FILES = {
   logs: "logs",
 } as const;
 
+/**
+ * `schema_version` of summary.json (and so of `sim run --json`): bumped on any
+ * incompatible change of that document (a key removed, renamed, or its meaning or
+ * unit changed); a new key does not bump it.
+ */
+export const SUMMARY_SCHEMA_VERSION = 1;
+
 /** What reproduces a result: sim's version and commit, Node's version. */
 export interface Versions {
   sim: string;

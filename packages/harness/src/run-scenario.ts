@@ -31,6 +31,7 @@ import {
   defaultOutDir,
   OUTPUT_FILES,
   prepareOutDir,
+  SUMMARY_SCHEMA_VERSION,
   versions,
   writeLatencySamples,
   writeMetrics,
@@ -97,6 +98,8 @@ export interface RunOptions {
 
 /** summary.json: the coordinator's figures plus what reproduces and cleans up the run. */
 export interface RunSummaryJson extends RunSummary {
+  /** docs/harness.md#json-output; first in the file. */
+  schema_version: typeof SUMMARY_SCHEMA_VERSION;
   run_id: string;
   scenario: string;
   interrupted: boolean;
@@ -244,6 +247,7 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
   const interrupted = stop.interrupted;
   const error = stop.reason !== null && !interrupted ? stop.error() : null;
   const full: RunSummaryJson = {
+    schema_version: SUMMARY_SCHEMA_VERSION,
     ...summary,
     success: summary.success && cleanup.leftovers.length === 0,
     error: summary.error ?? (error ? { code: error.code, message: error.message, node: null } : null),

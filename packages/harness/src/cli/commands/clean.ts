@@ -3,6 +3,8 @@ import { cleanLeftovers, type CleanReport } from "../../reaper/clean-leftovers.j
 import { defaultStateDir } from "../../resources/state-dir.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json-document.js";
+import type { ReapReport } from "../../reaper/reap.js";
 
 export interface CleanCommandOptions {
   dryRun?: boolean;
@@ -29,10 +31,35 @@ export async function cleanCommand(options: CleanCommandOptions, io: CliIo): Pro
     unlisted: options.allLabelled ?? false,
     ...(options.run.length > 0 ? { runIds: options.run } : {}),
   });
-  io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : cleanText(report));
+  io.stdout(options.json ? jsonDocument("clean", cleanJson(report)) : cleanText(report));
   const unlisted = report.unlisted.containers.length + report.unlisted.networks.length;
   if (listOnly && !options.json && unlisted > 0) io.stdout(`these ${unlisted} labelled resource(s) are listed by no run of this machine (on a shared engine they may be someone else's): run again with --all-labelled --yes to remove them\n`);
   return report.errors.length > 0 ? ExitCode.simulationFailed : ExitCode.ok;
+}
+
+/** The report as `--json` prints it: `cleanLeftovers`' report (camelCase, as TypeScript APIs are) with snake_case keys. */
+function cleanJson(report: CleanReport): object {
+  const docker = (r: ReapReport["containers"][number]) => ({ id: r.id, docker_host: r.dockerHost, outcome: r.outcome, ...(r.error !== undefined ? { error: r.error } : {}) });
+  return {
+    dry_run: report.dryRun,
+    active_runs: report.activeRuns,
+    stale_runs: report.staleRuns.map((run) => ({
+      run_id: run.runId,
+      file: run.file,
+      harness_pid: run.harnessPid,
+      created_at: run.createdAt,
+      processes: run.processes.map((p) => ({ node: p.node, pid: p.pid, pgid: p.pgid, outcome: p.outcome })),
+      strays: run.strays.map((p) => ({ pid: p.pid, outcome: p.outcome })),
+      containers: run.containers.map(docker),
+      networks: run.networks.map(docker),
+      errors: run.errors,
+      clean: run.clean,
+      file_removed: run.fileRemoved,
+    })),
+    unlisted: { containers: report.unlisted.containers.map(docker), networks: report.unlisted.networks.map(docker) },
+    unreadable: report.unreadable,
+    errors: report.errors,
+  };
 }
 
 function cleanText(report: CleanReport): string {

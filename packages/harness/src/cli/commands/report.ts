@@ -2,6 +2,7 @@ import { dirname, relative } from "node:path";
 import { SimError } from "@sim/config";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json-document.js";
 
 export interface ReportCommandOptions {
   /** The HTML file; default `<folder>/report.html`. */
@@ -22,12 +23,12 @@ export async function reportCommand(folder: string, options: ReportCommandOption
     result = await writeReport(folder, options.output !== undefined ? { output: options.output } : {});
   } catch (error) {
     if (!(error instanceof SimError) || error.code !== "SIM_REPORT_INPUT") throw error;
-    if (options.json) io.stdout(`${JSON.stringify({ schema_version: 1, error: { code: error.code, message: error.message } }, null, 2)}\n`);
+    if (options.json) io.stdout(jsonDocument("report", { error: { code: error.code, message: error.message } }));
     io.stderr(`sim: ${error.message}\n`);
     return ExitCode.invalidInput;
   }
   if (options.json) {
-    io.stdout(`${JSON.stringify({ schema_version: 1, report: result.report, figures: result.figures }, null, 2)}\n`);
+    io.stdout(jsonDocument("report", { report: result.report, figures: result.figures }));
   } else {
     const shown = (path: string) => {
       const rel = relative(process.cwd(), path);

@@ -11,6 +11,7 @@ import { Interrupts } from "../interrupts.js";
 import { OutputDirError } from "../../output-dir.js";
 import { ProgressBar } from "../progress.js";
 import { planText, summaryText } from "../report-text.js";
+import { jsonDocument } from "../json-document.js";
 
 export interface RunCommandOptions {
   seed?: number;
@@ -81,10 +82,11 @@ async function runAndReport(file: string, options: RunCommandOptions, io: CliIo,
   screen.barActive = false;
 
   if (result.summary === null) {
-    io.stdout(options.json ? `${JSON.stringify(result.plan, null, 2)}\n` : planText(result.plan));
+    io.stdout(options.json ? jsonDocument("plan", result.plan) : planText(result.plan));
     return ExitCode.ok;
   }
-  if (options.json) io.stdout(`${JSON.stringify(result.summary, null, 2)}\n`);
+  // summary.json as written: it carries the run document's schema_version itself.
+  if (options.json) io.stdout(jsonDocument("run", result.summary));
   else io.stdout(summaryText(result.summary, file, result.outDir ?? ".", process.cwd()));
   if (result.interrupted) return interrupts.exitCode();
   return result.success ? ExitCode.ok : ExitCode.simulationFailed;
@@ -93,14 +95,14 @@ async function runAndReport(file: string, options: RunCommandOptions, io: CliIo,
 /** User mistakes and failed runs get a message and an exit code, never a stack trace. */
 function reportError(error: unknown, options: RunCommandOptions, io: CliIo, interrupts: Interrupts): number {
   if (error instanceof ScenarioInvalidError || error instanceof ScenarioUnreadableError) {
-    if (options.json) io.stdout(`${JSON.stringify({ success: false, error: { code: error.code, message: error.message }, problems: error.problems }, null, 2)}\n`);
+    if (options.json) io.stdout(jsonDocument("run", { success: false, error: { code: error.code, message: error.message }, problems: error.problems }));
     for (const problem of error.problems) io.stderr(`${formatProblem(problem)}\n`);
     const errors = error.problems.filter((p) => p.severity === "error").length;
     io.stderr(`sim: ${errors} problem(s); nothing was started\n`);
     return ExitCode.invalidInput;
   }
   if (error instanceof SimError) {
-    if (options.json) io.stdout(`${JSON.stringify({ success: false, error: { code: error.code, message: error.message } }, null, 2)}\n`);
+    if (options.json) io.stdout(jsonDocument("run", { success: false, error: { code: error.code, message: error.message } }));
     io.stderr(`sim: ${error.message}\n`);
     if (error instanceof OutputDirError) return ExitCode.invalidInput;
     return error.code === "SIM_INTERRUPTED" ? interrupts.exitCode() : ExitCode.simulationFailed;

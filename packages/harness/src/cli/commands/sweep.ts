@@ -9,6 +9,7 @@ import { ExitCode } from "../exit-codes.js";
 import type { CliIo } from "../io.js";
 import { Interrupts } from "../interrupts.js";
 import { sweepPlanText, sweepResultText } from "../sweep-text.js";
+import { jsonDocument } from "../json-document.js";
 
 export interface SweepCommandOptions {
   param: string[];
@@ -83,13 +84,19 @@ async function sweepAndReport(file: string, options: SweepCommandOptions, io: Cl
   if (barStarted) bar?.stop();
 
   if (options.dryRun) {
-    io.stdout(options.json ? `${JSON.stringify({ schema_version: 1, plan: result.plan }, null, 2)}\n` : sweepPlanText(result.plan, file));
+    io.stdout(options.json ? jsonDocument("sweep", { plan: result.plan }) : sweepPlanText(result.plan, file));
     return ExitCode.ok;
   }
-  if (options.json) io.stdout(`${JSON.stringify({ schema_version: 1, ...result }, null, 2)}\n`);
+  if (options.json) io.stdout(jsonDocument("sweep", sweepJson(result)));
   else io.stdout(sweepResultText(result, file, process.cwd()));
   if (result.interrupted) return interrupts.exitCode();
   return result.success ? ExitCode.ok : ExitCode.simulationFailed;
+}
+
+/** The result as `--json` prints it: `runSweep`'s result, with the one camelCase key (`outDir`) in snake_case. */
+function sweepJson(result: SweepResult): object {
+  const { success, interrupted, outDir, ...rest } = result;
+  return { success, interrupted, out_dir: outDir, ...rest };
 }
 
 /**
@@ -148,13 +155,13 @@ function defaultStore(file: string, options: SweepCommandOptions): string {
 
 function reportError(error: unknown, options: SweepCommandOptions, io: CliIo, interrupts: Interrupts): number {
   if (error instanceof ScenarioInvalidError || error instanceof ScenarioUnreadableError) {
-    if (options.json) io.stdout(`${JSON.stringify({ schema_version: 1, success: false, error: { code: error.code, message: error.message }, problems: error.problems }, null, 2)}\n`);
+    if (options.json) io.stdout(jsonDocument("sweep", { success: false, error: { code: error.code, message: error.message }, problems: error.problems }));
     for (const problem of error.problems) io.stderr(`${formatProblem(problem)}\n`);
     io.stderr(`sim: ${error.problems.filter((p) => p.severity === "error").length} problem(s); nothing was started\n`);
     return ExitCode.invalidInput;
   }
   if (error instanceof SimError) {
-    if (options.json) io.stdout(`${JSON.stringify({ schema_version: 1, success: false, error: { code: error.code, message: error.message } }, null, 2)}\n`);
+    if (options.json) io.stdout(jsonDocument("sweep", { success: false, error: { code: error.code, message: error.message } }));
     io.stderr(`sim: ${error.message}\n`);
     if (INVALID_INPUT_CODES.has(error.code)) return ExitCode.invalidInput;
     return error.code === "SIM_INTERRUPTED" ? interrupts.exitCode() : ExitCode.simulationFailed;

@@ -7,6 +7,7 @@ import { hostAccessOf, type HostAccess } from "../../host-access.js";
 import { ExitCode } from "../exit-codes.js";
 import { hostAccessLines } from "../report-text.js";
 import type { CliIo } from "../io.js";
+import { jsonDocument } from "../json-document.js";
 
 interface FileReport {
   file: string;
@@ -23,7 +24,8 @@ export async function validateCommand(files: string[], options: { json?: boolean
   for (const file of files) reports.push(await validateFile(file, stateDir, io.env));
 
   if (options.json) {
-    io.stdout(`${JSON.stringify(reports, null, 2)}\n`);
+    // An object, not the bare list it once was, so that it can carry schema_version.
+    io.stdout(jsonDocument("validate", { valid: reports.every((r) => r.valid), files: reports }));
   } else {
     for (const report of reports) {
       for (const problem of report.problems) io.stderr(`${formatProblem(problem)}\n`);
