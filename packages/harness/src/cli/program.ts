@@ -1,4 +1,4 @@
-import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { SimError } from "@sim/config";
 import { ExitCode } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
@@ -8,6 +8,7 @@ import { runCommand, type RunCommandOptions } from "./commands/run.js";
 import { cleanCommand, type CleanCommandOptions } from "./commands/clean.js";
 import { sweepCommand, type SweepCommandOptions } from "./commands/sweep.js";
 import { reportCommand, type ReportCommandOptions } from "./commands/report.js";
+import { COMPLETION_SHELLS, completionCommand, type CompletionShell } from "./commands/completion.js";
 import { SIM_VERSION } from "../version.js";
 
 /**
@@ -16,10 +17,22 @@ import { SIM_VERSION } from "../version.js";
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const setExit = (code: number) => {
+  const program = createProgram(io, (code) => {
     exitCode = Math.max(exitCode, code);
-  };
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    return exitCodeFor(error, io);
+  }
+  return exitCode;
+}
 
+/**
+ * Every command and option of `sim`: the one definition that parsing, `--help` and
+ * the shell completion scripts (`sim completion`) all read.
+ */
+export function createProgram(io: CliIo, setExit: (code: number) => void): Command {
   const program = new Command("sim")
     .description("Deterministic IoT and edge co-simulation from one YAML scenario")
     .version(SIM_VERSION, "-V, --version")
@@ -56,7 +69,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option("--seed <n>", "base seed: replicate r runs with seed + r (default: the scenario's seed)", parseSeed)
     .option("--metric <path>", "a summary.json figure to tabulate, e.g. latency_ms.cloud.p95 (repeatable)", collect, [])
     .option("--out <dir>", "the result store (default: runs/<sweep name>); running again resumes")
-    .option("--executor <name>", "local or slurm", parseExecutor, "local")
+    .addOption(new Option("--executor <name>", "local or slurm").choices(["local", "slurm"]).default("local"))
     .option("--jobs <n>", "members at once on the local executor (default: the number of cores)", parsePositiveInteger)
     .option("--fail-fast", "start nothing new after the first failed member")
     .option("--keep-traces", "keep every member's trace.jsonl (default: only its digest)")
@@ -109,12 +122,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       setExit(await cleanCommand(options, io));
     });
 
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (error) {
-    return exitCodeFor(error, io);
-  }
-  return exitCode;
+  program
+    .command("completion")
+    .description("print a completion script for bash or zsh (see docs/harness.md#shell-completion)")
+    .addArgument(new Argument("<shell>", "bash or zsh").choices(COMPLETION_SHELLS))
+    .action((shell: CompletionShell) => {
+      setExit(completionCommand(shell, program, io));
+    });
+
+  return program;
 }
 
 function exitCodeFor(error: unknown, io: CliIo): number {
@@ -147,11 +163,6 @@ function parseCount(value: string): number {
   const number = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) throw new InvalidArgumentError("expected a whole number >= 0.");
   return number;
-}
-
-function parseExecutor(value: string): "local" | "slurm" {
-  if (value !== "local" && value !== "slurm") throw new InvalidArgumentError('expected "local" or "slurm".');
-  return value;
 }
 
 function collect(value: string, previous: string[]): string[] {
