@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile, readlink } from "node:fs/promises";
 import { join, posix } from "node:path";
 import type { Readable } from "node:stream";
-import { IgnoreMatcher, parseDockerignore } from "./dockerignore.js";
+import { ignoreMatcher, parseDockerignore } from "./dockerignore.js";
 import { tarStream, type TarEntry } from "./tar.js";
 
 /**
@@ -17,7 +17,7 @@ export async function contextEntries(contextDir: string, dockerfile: string): Pr
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   const alwaysSent = [".dockerignore", posix.normalize(dockerfile.replace(/\\/g, "/"))];
-  const matcher = new IgnoreMatcher([...patterns, ...alwaysSent.map((p) => `!${p}`)]);
+  const matcher = ignoreMatcher([...patterns, ...alwaysSent.map((p) => `!${p}`)]);
   const entries: TarEntry[] = [];
 
   async function walk(relDir: string): Promise<void> {
@@ -27,7 +27,7 @@ export async function contextEntries(contextDir: string, dockerfile: string): Pr
       const abs = join(contextDir, rel);
       const stat = await lstat(abs);
       const ignored = matcher.ignores(rel);
-      const base = { name: rel, mode: stat.mode & 0o7777, mtimeSec: Math.floor(stat.mtimeMs / 1000) };
+      const base = { name: rel, mode: stat.mode & 0o7777, mtimeSec: Math.max(0, Math.floor(stat.mtimeMs / 1000)) };
       if (stat.isDirectory()) {
         // An ignored folder is still walked when a "!" pattern might re-include something inside.
         if (ignored && !matcher.hasExclusions) continue;
