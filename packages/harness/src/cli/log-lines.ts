@@ -40,7 +40,9 @@ export function formatRecord(line: string, verbose: boolean): string {
   const extra = Object.entries(fields)
     .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
     .join(" ");
-  const head = `[${level}] ${node ? `node "${node}": ` : ""}${msg ?? ""}${extra ? ` ${extra}` : ""}`;
+  // A message or value over several lines (a build's output) continues indented, so
+  // that every line still starts with "[level]" or blanks, never with the text itself.
+  const head = `[${level}] ${node ? `node "${node}": ` : ""}${msg ?? ""}${extra ? ` ${extra}` : ""}`.replace(/\r?\n/g, "\n    ");
   const stack = err ? `\n    ${(err.stack ?? err.message ?? "").split("\n").join("\n    ")}` : "";
   return `${head}${stack}\n`;
 }

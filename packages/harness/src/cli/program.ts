@@ -2,7 +2,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { SimError } from "@sim/config";
 import { ExitCode } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
-import { validateCommand } from "./commands/validate.js";
+import { validateCommand, type ValidateCommandOptions } from "./commands/validate.js";
 import { schemaCommand } from "./commands/schema.js";
 import { runCommand, type RunCommandOptions } from "./commands/run.js";
 import { cleanCommand, type CleanCommandOptions } from "./commands/clean.js";
@@ -79,6 +79,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option("--dry-run", "validate and print the plan; start nothing")
     .option("--json", "print exactly one JSON object on stdout")
     .option("--no-progress", "no progress bar")
+    .option("--verbose", "progress lines on stderr when there is no bar")
     .action(async (file: string, options: SweepCommandOptions) => {
       setExit(await sweepCommand(file, options, io));
     });
@@ -98,7 +99,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .description("check scenario files; print each problem as file:line:col: message")
     .argument("<files...>", "scenario files")
     .option("--json", "print the problems as JSON")
-    .action(async (files: string[], options: { json?: boolean }) => {
+    .option("--verbose", "debug logs of the checks on stderr")
+    .action(async (files: string[], options: ValidateCommandOptions) => {
       setExit(await validateCommand(files, options, io));
     });
 

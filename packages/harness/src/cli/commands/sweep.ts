@@ -10,6 +10,7 @@ import type { CliIo } from "../io.js";
 import { Interrupts } from "../interrupts.js";
 import { sweepPlanText, sweepResultText } from "../sweep-text.js";
 import { jsonDocument } from "../json-document.js";
+import { cliLogger } from "../log-lines.js";
 
 export interface SweepCommandOptions {
   param: string[];
@@ -25,6 +26,8 @@ export interface SweepCommandOptions {
   dryRun?: boolean;
   json?: boolean;
   progress: boolean;
+  /** Progress lines on stderr when there is no bar. */
+  verbose?: boolean;
   slurmOpt: string[];
   maxParallel?: number;
 }
@@ -51,6 +54,10 @@ async function sweepAndReport(file: string, options: SweepCommandOptions, io: Cl
       )
     : null;
   let barStarted = false;
+  const logger = cliLogger(options.verbose ?? false, (text) => {
+    if (text !== "") io.stderr(text);
+  });
+  let lastProgress = "";
   let result: SweepResult;
   try {
     const definition = await sweepDefinition(file, options);
@@ -68,7 +75,13 @@ async function sweepAndReport(file: string, options: SweepCommandOptions, io: Cl
       stateDir: defaultStateDir(io.env, homedir()),
       baseDir: process.cwd(),
       onProgress: (p) => {
-        if (!bar) return;
+        if (!bar) {
+          // Without a bar (no terminal, --json): a line whenever the counts change, with --verbose.
+          const line = `${p.skipped + p.succeeded + p.failed}/${p.total} ${p.succeeded}/${p.failed}/${p.running}`;
+          if (line !== lastProgress) logger.debug({ done: p.skipped + p.succeeded + p.failed, total: p.total, succeeded: p.succeeded, failed: p.failed, running: p.running, eta_sec: p.etaSec }, "progress");
+          lastProgress = line;
+          return;
+        }
         const payload = { succeeded: p.succeeded, failed: p.failed, running: p.running, eta_text: p.etaSec === null ? "…" : `${p.etaSec} s` };
         const value = p.skipped + p.succeeded + p.failed;
         if (!barStarted) {
