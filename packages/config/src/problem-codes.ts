@@ -60,6 +60,8 @@ export const PROBLEM_CODES = [
   "missing-file",
   "not-a-file",
   "not-a-directory",
+  // What the run needs installed
+  "missing-runtime",
   // Reporting
   "too-many-problems",
   "internal-error",

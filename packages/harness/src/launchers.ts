@@ -1,8 +1,5 @@
 import type { NodeType, ResolvedNode } from "@sim/config";
 import type { NodeLauncher } from "@sim/coordinator";
-import { createDockerLauncher } from "@sim/launcher-docker";
-import { createProcessLauncher } from "@sim/launcher-process";
-import { createRenodeLauncher } from "@sim/launcher-renode";
 import { BUILTIN_NODE_TYPES } from "@sim/nodes";
 
 /** Any launcher, whatever node type it handles. */
@@ -18,14 +15,42 @@ export interface DefaultLaunchersOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The launchers sim ships, one per external node type, fresh for one run. */
+/**
+ * The launchers sim ships, one per external node type, fresh for one run. Each
+ * launcher's package is imported when a node of its type is first checked, so that a
+ * run (and `sim validate`) pays only for the node types its scenario has: dockerode
+ * and its 200 modules are not loaded for a scenario without Docker nodes.
+ */
 export function defaultLaunchers(options: DefaultLaunchersOptions = {}): AnyNodeLauncher[] {
   const env = options.env;
   return [
-    createProcessLauncher(env ? { inheritedEnv: env } : {}),
-    createDockerLauncher({ defaultHost: env?.DOCKER_HOST ?? null }),
-    createRenodeLauncher(env ? { env: { ...env } } : {}),
+    lazyLauncher("process", async () => (await import("@sim/launcher-process")).createProcessLauncher(env ? { inheritedEnv: env } : {})),
+    lazyLauncher("docker", async () => (await import("@sim/launcher-docker")).createDockerLauncher({ defaultHost: env?.DOCKER_HOST ?? null })),
+    lazyLauncher("renode", async () => (await import("@sim/launcher-renode")).createRenodeLauncher(env ? { env: { ...env } } : {})),
   ];
+}
+
+/**
+ * A launcher of `type` whose implementation is created by `load` on first use.
+ * `check` (always the first call for a node type: validation runs before a dry run's
+ * `describe` and before any launch) loads it; `describe` needs it loaded already.
+ */
+export function lazyLauncher(type: string, load: () => Promise<AnyNodeLauncher>): AnyNodeLauncher {
+  let loaded: AnyNodeLauncher | null = null;
+  let loading: Promise<AnyNodeLauncher> | null = null;
+  const get = async (): Promise<AnyNodeLauncher> => (loaded ??= await (loading ??= load()));
+  return {
+    type,
+    check: async (nodes, scenario) => (await get()).check(nodes, scenario),
+    describe: (node) => {
+      if (loaded === null) throw new Error(`the ${type} launcher was asked to describe a node before check() loaded it`);
+      return loaded.describe(node);
+    },
+    prepare: async (nodes, ctx) => (await get()).prepare?.(nodes, ctx),
+    launch: async (node, ctx) => (await get()).launch(node, ctx),
+    // Never loaded: nothing of this type was started, so there is nothing to clean up.
+    cleanup: async (ctx) => loaded?.cleanup?.(ctx),
+  };
 }
 
 /**

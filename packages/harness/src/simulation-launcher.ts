@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { checkScenarioFiles, locateProblems, type Problem, type ResolvedNode, type ResolvedScenario } from "@sim/config";
 import type { LaunchContext, SimNode, StartedNode } from "@sim/coordinator";
-import { createBuiltinNode, loadInference, needsInference, type InferenceEngine } from "@sim/nodes";
+import { createBuiltinNode, INFERENCE_RUNTIME_HINT, inferenceRuntimeProblem, loadInference, needsInference, type InferenceEngine } from "@sim/nodes";
 import { commandLine, findRunProcesses, KILL_WAIT_MS, removeRunCgroups, SIGKILL_AFTER_MS, terminateRun } from "@sim/process-tree";
 import { pino, type Logger } from "pino";
 import { LaunchFailedError } from "./errors.js";
@@ -96,6 +96,10 @@ export class SimulationLauncher {
    */
   async validate(): Promise<Problem[]> {
     const problems = await checkScenarioFiles(this.scenario);
+    if (needsInference(this.scenario)) {
+      const missing = await inferenceRuntimeProblem();
+      if (missing !== null) problems.push(...locateProblems(this.scenario, [missingInferenceRuntime(missing, this.scenario)]));
+    }
     for (const [type, nodes] of LauncherRegistry.externalByType(this.scenario.nodes)) {
       const launcher = this.registry.get(type);
       if (launcher === undefined) {
@@ -322,6 +326,10 @@ export class SimulationLauncher {
     const started = new Set(this.started.map((s) => s.id));
     return this.scenario.nodes.filter((n) => !LauncherRegistry.isBuiltin(n) && !started.has(n.id)).map((n) => n.id);
   }
+}
+
+function missingInferenceRuntime(message: string, scenario: ResolvedScenario): Problem {
+  return { severity: "error", code: "missing-runtime", file: scenario.source, line: null, column: null, path: ["ml_inference"], message, hint: INFERENCE_RUNTIME_HINT };
 }
 
 function noLauncherProblem(type: string, nodes: ResolvedNode[], scenario: ResolvedScenario): Problem {

@@ -3,7 +3,7 @@ export { CloudNode } from "./cloud.js";
 export { MlInferenceError, MlModelInvalidError, MlUnavailableError, UnknownSensorKindError } from "./errors.js";
 export { BUILTIN_COUNTERS, BUILTIN_NODE_TYPES, createBuiltinNode, needsInference } from "./factory.js";
 export { GatewayNode } from "./gateway.js";
-export { loadInference } from "./inference.js";
+export { inferenceRuntimeProblem, loadInference, INFERENCE_RUNTIME, INFERENCE_RUNTIME_HINT } from "./inference.js";
 export { SENSOR_KINDS, sensorKind } from "./sensor-kinds.js";
 export { SensorNode } from "./sensor.js";
 export { msToUs, secToUs } from "./time.js";

@@ -33,7 +33,9 @@ interface NativeBindingModule {
 type TensorClass = new (type: "float32", data: Float32Array, dims: readonly number[]) => unknown;
 
 const ORT_FLOAT = 1;
-const RUNTIME_HINT = "sim runs models with onnxruntime-node 1.30.0 (its CPU runtime is inside the npm package); reinstall dependencies with `pnpm install`";
+/** onnxruntime-node is an optional peer dependency of @sim/nodes: only scenarios with ml_inference need it (288 MB installed). */
+export const INFERENCE_RUNTIME = "onnxruntime-node@^1.30.0";
+export const INFERENCE_RUNTIME_HINT = `install it beside sim: \`npm install ${INFERENCE_RUNTIME}\` or \`pnpm add ${INFERENCE_RUNTIME}\`; its CPU runtime is inside the npm package, and ONNXRUNTIME_NODE_INSTALL=skip skips its GPU download`;
 
 // One intra-op and one inter-op thread: a result must never depend on how the work was split.
 const SESSION_OPTIONS = {
@@ -51,13 +53,28 @@ async function loadRuntime(): Promise<{ Tensor: TensorClass; native: NativeBindi
     ort = (await import("onnxruntime-node")) as { Tensor?: unknown };
     native = (await import("onnxruntime-node/dist/binding.js")) as typeof native;
   } catch (cause) {
-    throw new MlUnavailableError(`cannot load onnxruntime-node, which ml_inference needs: ${messageOf(cause)}. ${RUNTIME_HINT}`, { cause });
+    throw new MlUnavailableError(`cannot load onnxruntime-node, which ml_inference needs: ${messageOf(cause)}. ${INFERENCE_RUNTIME_HINT}`, { cause });
   }
   const mod = typeof native.initOrt === "function" ? native : native.default;
   if (typeof ort.Tensor !== "function" || typeof mod?.initOrt !== "function" || typeof mod.binding?.InferenceSession !== "function") {
-    throw new MlUnavailableError(`onnxruntime-node does not expose the synchronous session sim runs models with (dist/binding.js). ${RUNTIME_HINT}`);
+    throw new MlUnavailableError(`onnxruntime-node does not expose the synchronous session sim runs models with (dist/binding.js). ${INFERENCE_RUNTIME_HINT}`);
   }
   return { Tensor: ort.Tensor as TensorClass, native: mod as NativeBindingModule };
+}
+
+/**
+ * Why ml_inference cannot run here (onnxruntime-node missing or unusable), or null when
+ * it can. For validation: a scenario that needs the runtime without it starts nothing.
+ */
+export async function inferenceRuntimeProblem(): Promise<string | null> {
+  try {
+    await loadRuntime();
+    return null;
+  } catch (error) {
+    if (!(error instanceof MlUnavailableError)) throw error;
+    const cause = error.cause === undefined ? "" : `: ${messageOf(error.cause)}`;
+    return `ml_inference needs onnxruntime-node, which cannot be loaded here${cause}`;
+  }
 }
 
 /**
