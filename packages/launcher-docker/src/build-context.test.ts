@@ -68,7 +68,7 @@ describe("contextEntries", () => {
     expect(names).toEqual(["file:.dockerignore", "file:Dockerfile", "file:app.txt", "file:build/keep.txt"]);
   });
 
-  it("honours ** and folder patterns, and sends a Dockerfile inside an ignored folder", async () => {
+  it("honours ** and folder patterns, sends a Dockerfile inside an ignored folder, and re-includes only below a folder a ! pattern names (as the Docker CLI)", async () => {
     await put("docker/Dockerfile.sim", "FROM scratch\n");
     await put("docker/notes.md", "no");
     await put(".dockerignore", "docker\n**/*.tmp\ncache/\n!cache/**/*.keep\n");
@@ -76,11 +76,12 @@ describe("contextEntries", () => {
     await put("src/deep/b.tmp", "no");
     await put("src/deep/c.txt", "yes");
     await put("cache/x/old.bin", "no");
-    await put("cache/x/y/z.keep", "yes");
+    await put("cache/x/y/z.keep", "no: the CLI does not enter cache/x for !cache/**/*.keep");
+    await put("cache/top.keep", "yes");
     const names = (await contextEntries(dir, "docker/Dockerfile.sim")).map((e) => `${e.type}:${e.name}`);
     expect(names).toEqual([
       "file:.dockerignore",
-      "file:cache/x/y/z.keep",
+      "file:cache/top.keep",
       "file:docker/Dockerfile.sim",
       "directory:src",
       "directory:src/deep",

@@ -30,7 +30,7 @@ export async function contextEntries(contextDir: string, dockerfile: string): Pr
       const base = { name: rel, mode: stat.mode & 0o7777, mtimeSec: Math.max(0, Math.floor(stat.mtimeMs / 1000)) };
       if (stat.isDirectory()) {
         // An ignored folder is still walked when a "!" pattern might re-include something inside.
-        if (ignored && !matcher.hasExclusions) continue;
+        if (ignored && !matcher.mayReinclude(rel)) continue;
         if (!ignored) entries.push({ ...base, type: "directory", size: 0 });
         await walk(rel);
       } else if (ignored) {

@@ -23,7 +23,7 @@ describe("ignoreMatcher", () => {
     expect(m.ignores("node_modules")).toBe(true);
     expect(m.ignores("node_modules/a/b.js")).toBe(true);
     expect(m.ignores("src/node_modules")).toBe(false);
-    expect(m.hasExclusions).toBe(false);
+    expect(m.mayReinclude("node_modules")).toBe(false);
   });
 
   it("keeps * and ? within one segment, lets ** span segments", () => {
@@ -51,14 +51,23 @@ describe("ignoreMatcher", () => {
     expect(m.ignores("notes.md")).toBe(true);
     expect(m.ignores("README.md")).toBe(true);
     expect(m.ignores("README-keep.md")).toBe(false);
-    expect(m.hasExclusions).toBe(true);
   });
 
   it("re-includes a file under an ignored folder", () => {
     const m = matcher("data\n!data/keep.txt\n");
     expect(m.ignores("data/other.txt")).toBe(true);
     expect(m.ignores("data/keep.txt")).toBe(false);
-    expect(m.hasExclusions).toBe(true);
+  });
+
+  it("enters an ignored folder only when a ! pattern starts with its path, as the Docker CLI does", () => {
+    const m = matcher("data\ncache\n!data/sub/keep.txt\n!cache/**/*.keep\n! /logs/keep.log\n");
+    expect(m.mayReinclude("data")).toBe(true);
+    expect(m.mayReinclude("data/sub")).toBe(true);
+    expect(m.mayReinclude("data/other")).toBe(false);
+    expect(m.mayReinclude("dat")).toBe(false);
+    expect(m.mayReinclude("cache")).toBe(true);
+    expect(m.mayReinclude("cache/x")).toBe(false);
+    expect(m.mayReinclude("logs")).toBe(true);
   });
 
   it("matches patterns without wildcards literally, regex characters included (the CLI compares them as strings)", () => {

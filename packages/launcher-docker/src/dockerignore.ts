@@ -2,18 +2,27 @@
  * `.dockerignore` matching through `@balena/dockerignore` (a port of Moby's
  * matcher: `*` and `?` stay within one path segment, `**` spans segments, `!`
  * re-includes, the last matching pattern wins, a pattern that matches a folder
- * matches everything below it), with the two settings where it differs from the
- * Docker CLI on Linux corrected here: case-sensitive matching, and literal
- * patterns matched literally (see `literal`).
+ * matches everything below it), with what it leaves to the caller or does
+ * otherwise than the Docker CLI on Linux done here: case-sensitive matching,
+ * literal patterns matched literally (see `literal`), and which ignored folders
+ * the walk still enters (`mayReinclude`). Checked against the CLI's own context
+ * (docs/docker.md).
  */
+import { posix } from "node:path";
 import dockerignore from "@balena/dockerignore";
 
 /** Decides, for a path relative to the build context, whether `.dockerignore` leaves it out. */
 export interface IgnoreMatcher {
   /** `path` uses "/" separators and no leading "./". */
   ignores(path: string): boolean;
-  /** True when some pattern re-includes paths (`!…`): an ignored folder must then still be walked. */
-  readonly hasExclusions: boolean;
+  /**
+   * Whether an ignored folder must still be walked because a `!` pattern may
+   * re-include something below it. As the Docker CLI decides it: only when such a
+   * pattern, as written, starts with the folder's path: `!data/keep.txt` opens
+   * `data`, but `!cache/<globstar>/*.keep` does not open `cache/x`, so the CLI
+   * (and sim) leave `cache/x/y/z.keep` out.
+   */
+  mayReinclude(dir: string): boolean;
 }
 
 /** Characters a regular expression reads specially that a glob does not (`.` and `$` the library escapes itself). */
@@ -44,13 +53,23 @@ export function parseDockerignore(text: string): string[] {
     .filter((line) => !line.startsWith("#") && line.trim() !== "" && line.trim() !== "!");
 }
 
+/** Go's `filepath.Clean`, then no leading "/", as the CLI cleans a pattern. */
+function cleanPath(path: string): string {
+  const cleaned = posix.normalize(path).replace(/(.)\/+$/, "$1");
+  return cleaned.length > 1 && cleaned.startsWith("/") ? cleaned.slice(1) : cleaned;
+}
+
 /** A matcher for `patterns` (lines of a `.dockerignore` file, `!` re-including). */
 export function ignoreMatcher(patterns: readonly string[]): IgnoreMatcher {
   // The library's default is case-insensitive; Docker on Linux is not (`*.log` keeps `A.LOG`).
   // A CommonJS module whose types say `export default`: Node's default import is module.exports, which carries `.default` too.
   const matcher = dockerignore.default({ ignorecase: false }).add(patterns.map(literal));
+  const reincluded = patterns
+    .map((p) => p.trim())
+    .filter((p) => p.startsWith("!"))
+    .map((p) => `${cleanPath(p.slice(1).trim())}/`);
   return {
     ignores: (path) => matcher.ignores(path),
-    hasExclusions: patterns.some((p) => p.trimStart().startsWith("!")),
+    mayReinclude: (dir) => reincluded.some((p) => p.startsWith(`${dir}/`)),
   };
 }
