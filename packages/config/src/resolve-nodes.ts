@@ -41,7 +41,7 @@ export function resolveNodes(ctx: ResolveContext, names: NodeNames, startupSec: 
       case "sensor": {
         const input = entry.input as unknown as SensorNodeInput;
         const target = input.target !== undefined ? receiverFor(ctx, names, input.target, [...path, "target"]) : defaultTarget(ctx, names, entry, gateways);
-        if (target) expand(entry, nodes, (base) => sensor(base, input, target));
+        if (target !== undefined) expand(entry, nodes, (base) => sensor(base, input, target));
         break;
       }
       case "gateway": {
@@ -105,20 +105,34 @@ function reportCollisions(ctx: ResolveContext, names: NodeNames): void {
   }
 }
 
-function defaultTarget(ctx: ResolveContext, names: NodeNames, entry: NodeEntry, gateways: readonly NodeEntry[]): NameMeaning | undefined {
+/**
+ * A sensor's target when it names none: the only gateway; with no gateway at all,
+ * null (the sensor samples and records its readings, and sends nothing: a warning);
+ * with several, undefined (an error: which one is not guessed).
+ */
+function defaultTarget(ctx: ResolveContext, names: NodeNames, entry: NodeEntry, gateways: readonly NodeEntry[]): NameMeaning | null | undefined {
   const only = gateways.length === 1 ? names.lookup(gateways[0]!.key) : undefined;
   if (only) return only;
   const where = describePath(["nodes", entry.key]);
+  if (gateways.length === 0) {
+    ctx.problems.add({
+      severity: "warning",
+      code: "no-target",
+      path: ["nodes", entry.key, "target"],
+      locatePath: ["nodes", entry.key],
+      at: "key",
+      message: `${where} has no \`target\` and the scenario has no gateway: it samples and records its readings in the trace, and sends nothing`,
+      hint: "add `target: <node or group>` or a gateway node to send them",
+    });
+    return null;
+  }
   ctx.problems.add({
     code: "no-target",
     path: ["nodes", entry.key, "target"],
     locatePath: ["nodes", entry.key],
     at: "key",
-    message:
-      gateways.length === 0
-        ? `${where} has no \`target\` and the scenario has no gateway to send to by default`
-        : `${where} has no \`target\` and there are ${gateways.length} gateways to choose from (${gateways.slice(0, 5).map((g) => g.key).join(", ")}${gateways.length > 5 ? ", ..." : ""})`,
-    hint: gateways.length === 0 ? "add `target: <node or group>` or a gateway node" : "add `target: <node or group>` to the sensor",
+    message: `${where} has no \`target\` and there are ${gateways.length} gateways to choose from (${gateways.slice(0, 5).map((g) => g.key).join(", ")}${gateways.length > 5 ? ", ..." : ""})`,
+    hint: "add `target: <node or group>` to the sensor",
   });
   return undefined;
 }
@@ -140,7 +154,7 @@ function defaultUpstream(ctx: ResolveContext, entry: NodeEntry, clouds: readonly
   return null;
 }
 
-function sensor(base: ResolvedNodeBase, input: SensorNodeInput, target: NameMeaning): ResolvedSensorNode {
+function sensor(base: ResolvedNodeBase, input: SensorNodeInput, target: NameMeaning | null): ResolvedSensorNode {
   const defaults = SCENARIO_DEFAULTS.sensor;
   const period = input.period_ms ?? defaults.period_ms;
   return {
@@ -154,7 +168,7 @@ function sensor(base: ResolvedNodeBase, input: SensorNodeInput, target: NameMean
     // Members of a group start at evenly spread phases so they do not all fire at once.
     start_ms: input.start_ms ?? (base.group_index * period) / base.group_size,
     until_sec: input.until_sec ?? null,
-    target: NodeNames.targetFor(target, base.group_index),
+    target: target === null ? null : NodeNames.targetFor(target, base.group_index),
     payload_bytes: input.payload_bytes ?? defaults.payload_bytes,
     anomaly: input.anomaly ? copyAnomaly(input.anomaly) : null,
   };

@@ -204,8 +204,8 @@ export interface ResolvedSensorNode extends ResolvedNodeBase {
   start_ms: number;
   /** Absent: sample until the end of the run. */
   until_sec: number | null;
-  /** Concrete node id. */
-  target: string;
+  /** Concrete node id, or null: no target and no gateway, so the sensor records its readings and sends nothing. */
+  target: string | null;
   payload_bytes: number;
   anomaly: AnomalyInput | null;
 }

@@ -82,11 +82,12 @@ function readingTemplate(names: readonly string[]): ReadingTemplate | null {
  */
 export class SensorNode implements InProcessNode {
   /** Every counter a sensor can produce (`ctx.count`), for fixed metrics columns. */
-  static readonly COUNTERS: readonly string[] = Object.freeze(["anomalies_injected"]);
+  static readonly COUNTERS: readonly string[] = Object.freeze(["anomalies_injected", "readings_recorded"]);
   readonly kind = "in-process";
   readonly type = "sensor";
   readonly id: string;
-  private readonly target: string;
+  /** Null: no target and no gateway in the scenario; readings go to the trace only. */
+  private readonly target: string | null;
   private readonly sizeBytes: number;
   private readonly startUs: TimeUs;
   private readonly periodUs: TimeUs;
@@ -167,11 +168,18 @@ export class SensorNode implements InProcessNode {
       json.parts = anomaly ? this.template!.anomalous : this.template!.normal;
       text = json;
     }
-    ctx.send(this.target, payload, this.sizeBytes, text);
+    if (this.target !== null) ctx.send(this.target, payload, this.sizeBytes, text);
+    else this.record(payload, ctx);
     if (anomaly) ctx.count("anomalies_injected");
     this.seq += 1;
     const next = this.startUs + this.seq * this.periodUs;
     if (next < this.untilUs) ctx.setTimer(next - now, SAMPLE);
+  }
+
+  /** A reading with nowhere to go: a `reading` line in the trace and a count, so that a lone sensor still shows what it measured. */
+  private record(payload: SensorReading, ctx: NodeContext): void {
+    ctx.trace("reading", { seq: payload.seq, readings: payload.readings, anomaly: payload.anomaly });
+    ctx.count("readings_recorded");
   }
 
   /** One reading: level + drift + triangular noise (`u2`: the sum of two uniforms minus 1), clamped and rounded. */
