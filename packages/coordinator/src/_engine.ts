@@ -2,7 +2,8 @@
 import { SimError } from "@sim/config/errors";
 import type { Logger } from "pino";
 import { isFastLinkRoute, type FastLinkRoute } from "./_fast-route.js";
-import { NodeFailedError } from "./errors.js";
+import { NetworkModelError, NodeFailedError } from "./errors.js";
+import type { NodeErrorEvent, ProgressEvent, QuantumEvent } from "./events.js";
 import { EventQueue } from "./event-queue.js";
 import { LatencyStats, type LatencySamples } from "./latency-stats.js";
 import { aleaNext, aleaSeed, linkRngKey, nodeRngKey, type AleaState } from "./rng.js";
@@ -24,33 +25,9 @@ import type {
   Route,
   SimNode,
   TimeUs,
+  TracePayloads,
 } from "./types.js";
 import { grown } from "./_typed-arrays.js";
-
-/** Which send lines carry the payload (see docs/engine.md). */
-export type TracePayloads = "external" | "all" | "none";
-
-export interface ProgressEvent {
-  nowUs: TimeUs;
-  durationUs: TimeUs;
-  events: number;
-  /** Virtual time over wall time achieved so far (2 = twice as fast as real time). */
-  realtimeFactor: number;
-}
-
-export interface QuantumEvent {
-  /** The barrier the external nodes were advanced to. */
-  untilUs: TimeUs;
-  /** Messages handed to external nodes for this quantum. */
-  inbound: number;
-  /** Messages they sent during it. */
-  outbound: number;
-}
-
-export interface NodeErrorEvent {
-  nodeId: string;
-  error: Error;
-}
 
 export interface EngineHooks {
   progress(p: ProgressEvent): void;
@@ -77,13 +54,6 @@ export interface EngineOptions {
   /** Keep each latency sample's node and time while there are at most this many (0: never). */
   latencySamples: number;
   timeSeries: TimeSeriesOptions | null;
-}
-
-/** The network model broke its contract (e.g. a delivery before the send). Not a node's fault. */
-export class NetworkModelError extends SimError {
-  constructor(message: string) {
-    super("SIM_NETWORK_MODEL_FAILED", message);
-  }
 }
 
 const KIND_TIMER = 1;

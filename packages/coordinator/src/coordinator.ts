@@ -1,13 +1,14 @@
 import { EventEmitter } from "eventemitter3";
 import { pino, type Logger } from "pino";
-import { Engine, type NodeErrorEvent, type ProgressEvent, type QuantumEvent, type TracePayloads } from "./_engine.js";
+import { Engine } from "./_engine.js";
 import { DirectNetwork } from "./direct-network.js";
 import { CoordinatorOptionsError } from "./errors.js";
 import type { LatencySamples } from "./latency-stats.js";
 import type { RunSummary } from "./summary.js";
 import type { TimeSeries, TimeSeriesOptions } from "./time-series.js";
 import type { TraceSink } from "./trace-sinks.js";
-import type { NetworkModel, SimNode, TimeUs } from "./types.js";
+import type { NodeErrorEvent, ProgressEvent, QuantumEvent } from "./events.js";
+import type { NetworkModel, SimNode, TimeUs, TracePayloads } from "./types.js";
 
 export interface CoordinatorOptions {
   /** Every node, in scenario order (the order of `start` calls at t = 0). Ids must be unique. */

@@ -31,3 +31,10 @@ export class TraceWriteError extends SimError {
     this.path = path;
   }
 }
+
+/** The network model broke its contract (e.g. a delivery before the send). Not a node's fault. */
+export class NetworkModelError extends SimError {
+  constructor(message: string) {
+    super("SIM_NETWORK_MODEL_FAILED", message);
+  }
+}

@@ -4,12 +4,11 @@ export { createNetworkModel } from "./network.js";
 export { DirectNetwork } from "./direct-network.js";
 export { LatencyNetwork } from "./latency-network.js";
 export { FileTraceSink, MemoryTraceSink, NullTraceSink } from "./trace-sinks.js";
-export { NodeFailedError, CoordinatorOptionsError, TraceWriteError } from "./errors.js";
-export { NetworkModelError } from "./_engine.js";
+export { NodeFailedError, CoordinatorOptionsError, TraceWriteError, NetworkModelError } from "./errors.js";
 export { scenarioOptions } from "./scenario-options.js";
 
 export type { CoordinatorOptions, CoordinatorEvents } from "./coordinator.js";
-export type { ProgressEvent, QuantumEvent, NodeErrorEvent, TracePayloads } from "./_engine.js";
+export type { ProgressEvent, QuantumEvent, NodeErrorEvent } from "./events.js";
 export type { RunSummary, MessageSummary, NodeSummary, LinkSummary } from "./summary.js";
 export type { LatencyFigures, LatencySamples } from "./latency-stats.js";
 export type { TimeSeries, TimeSeriesOptions, LinkBins, GroupBins } from "./time-series.js";

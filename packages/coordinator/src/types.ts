@@ -17,6 +17,9 @@ export interface Rng {
 // Messages
 // ---------------------------------------------------------------------------
 
+/** Which send lines of the trace carry the payload (see docs/engine.md). */
+export type TracePayloads = "external" | "all" | "none";
+
 /** A message as delivered to a node. */
 export interface Message {
   from: string;
