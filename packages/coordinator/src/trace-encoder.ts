@@ -1,10 +1,8 @@
 /**
- * Turns trace records into canonical JSON lines. Runs in the trace worker thread
- * (see trace-pipeline.ts), so `TraceEncoder` must be self-contained: its source
- * text is sent to the worker. It may not refer to anything outside its own body,
- * not even the constants below (it repeats them; the tests cover every kind).
- * One class at module level (not closures made per encoder) keeps V8's feedback
- * monomorphic however many runs a process makes.
+ * Turns trace records into canonical JSON lines, in the trace worker thread
+ * (trace-worker.ts) or inline (trace-pipeline.ts). One class at module level (not
+ * closures made per encoder) keeps V8's feedback monomorphic however many runs a
+ * process makes.
  *
  * Record layout in a Float64Array, one record after another:
  *   LINK          7, link, from, to                 (declares a link; writes nothing)
@@ -41,6 +39,23 @@ export const REC_SEND_VALUES = 11;
 export const REC_MAX_WORDS = 7;
 /** A text span is `start * SPAN + length`; the length of one JSON string stays below it. */
 export const SPAN = 2 ** 24;
+
+// ASCII codes of the bytes the encoder stores one by one (a call per fragment costs more).
+const OPEN_BRACE = 0x7b; // {
+const CLOSE_BRACE = 0x7d; // }
+const QUOTE = 0x22; // "
+const COLON = 0x3a; // :
+const COMMA = 0x2c; // ,
+const NEWLINE = 0x0a;
+const MINUS = 0x2d; // -
+const DOT = 0x2e; // .
+const DIGIT_0 = 0x30; // 0
+const LETTER_E = 0x65;
+const LETTER_I = 0x69;
+const LETTER_N = 0x6e;
+const LETTER_S = 0x73;
+const LETTER_T = 0x74;
+const LETTER_Z = 0x7a;
 
 /** Encodes record batches into UTF-8 JSON lines, emitting chunks of `chunkSize` bytes. */
 export class TraceEncoder {
@@ -110,7 +125,7 @@ export class TraceEncoder {
     let i = 0;
     while (i < words) {
       const kind = rec[i]! | 0;
-      if (kind === 7) {
+      if (kind === REC_LINK) {
         // Links are declared in order 0, 1, 2...: growing every array by one keeps
         // them dense (a sparse write would turn a V8 array into a slow dictionary).
         const link = rec[i + 1]! | 0;
@@ -123,7 +138,7 @@ export class TraceEncoder {
         i += 4;
         continue;
       }
-      if (kind === 10) {
+      if (kind === REC_TEMPLATE) {
         i = this.declareTemplate(rec, i);
         continue;
       }
@@ -131,31 +146,31 @@ export class TraceEncoder {
       const buf = this.buf;
       let p = this.pos;
       // {"t":
-      buf[p] = 123;
-      buf[p + 1] = 34;
-      buf[p + 2] = 116;
-      buf[p + 3] = 34;
-      buf[p + 4] = 58;
+      buf[p] = OPEN_BRACE;
+      buf[p + 1] = QUOTE;
+      buf[p + 2] = LETTER_T;
+      buf[p + 3] = QUOTE;
+      buf[p + 4] = COLON;
       p = this.num(buf, p + 5, rec[i + 1]!);
-      if (kind === 3 || kind === 4) {
+      if (kind === REC_DELIVER || kind === REC_DELIVER_LATE) {
         const link = rec[i + 2]! | 0;
         let head = this.deliverHead[link]!;
         if (head < 0) head = this.makeLinkHead(this.deliverHead, link, ',"ev":"deliver","from":');
         p = this.num(buf, this.head(p, head), rec[i + 3]!);
         p = this.sent(buf, p, rec[i + 4]!);
         p = this.size(buf, p, rec[i + 5]!);
-        if (kind === 4) {
+        if (kind === REC_DELIVER_LATE) {
           buf.set(this.DUE, p);
           p = this.num(buf, p + this.DUE.length, rec[i + 6]!);
           i += 7;
         } else i += 6;
-      } else if (kind === 1) {
+      } else if (kind === REC_TIMER) {
         const node = rec[i + 2]! | 0;
         let head = this.timerHead[node]!;
         if (head < 0) head = this.makeTimerHead(node);
         p = this.num(buf, this.head(p, head), rec[i + 3]!);
         i += 4;
-      } else if (kind === 2) {
+      } else if (kind === REC_SEND) {
         const link = rec[i + 2]! | 0;
         let head = this.sendHead[link]!;
         if (head < 0) head = this.makeLinkHead(this.sendHead, link, ',"ev":"send","from":');
@@ -164,7 +179,7 @@ export class TraceEncoder {
         const payload = rec[i + 5]!;
         if (payload >= 0) p = this.tagged(p, this.PAYLOAD, payload);
         i += 6;
-      } else if (kind === 11) {
+      } else if (kind === REC_SEND_VALUES) {
         const link = rec[i + 2]! | 0;
         let head = this.sendHead[link]!;
         if (head < 0) head = this.makeLinkHead(this.sendHead, link, ',"ev":"send","from":');
@@ -182,7 +197,7 @@ export class TraceEncoder {
         const values = i + 6;
         for (let k = 0; k < n; k++) p = this.head(this.num(out, p, rec[values + k]!), first + k + 1);
         i = values + n;
-      } else if (kind === 5) {
+      } else if (kind === REC_DROP) {
         const link = rec[i + 2]! | 0;
         let head = this.dropHead[link]!;
         if (head < 0) head = this.makeLinkHead(this.dropHead, link, ',"ev":"drop","from":');
@@ -190,17 +205,17 @@ export class TraceEncoder {
         p = this.size(buf, p, rec[i + 4]!);
         p = this.tagged(p, this.REASON, rec[i + 5]!);
         i += 6;
-      } else if (kind === 8 || kind === 9) {
+      } else if (kind === REC_SEND_ASTRAY || kind === REC_DROP_ASTRAY) {
         this.pos = p;
-        this.json(`${kind === 8 ? ',"ev":"send","from":' : ',"ev":"drop","from":'}${this.idsJson[rec[i + 2]! | 0]!},"to":${this.span(rec[i + 3]!)},"msg":`);
+        this.json(`${kind === REC_SEND_ASTRAY ? ',"ev":"send","from":' : ',"ev":"drop","from":'}${this.idsJson[rec[i + 2]! | 0]!},"to":${this.span(rec[i + 3]!)},"msg":`);
         this.room(this.maxFixedLine);
         p = this.num(this.buf, this.pos, rec[i + 4]!);
         p = this.size(this.buf, p, rec[i + 5]!);
         const extra = rec[i + 6]!;
-        if (kind === 9) p = this.tagged(p, this.REASON, extra);
+        if (kind === REC_DROP_ASTRAY) p = this.tagged(p, this.REASON, extra);
         else if (extra >= 0) p = this.tagged(p, this.PAYLOAD, extra);
         i += 7;
-      } else if (kind === 6) {
+      } else if (kind === REC_NODE_EVENT) {
         this.pos = p;
         const rest = rec[i + 4]!;
         this.json(`,"ev":${this.span(rec[i + 3]!)},"node":${this.idsJson[rec[i + 2]! | 0]!}${rest >= 0 ? `,${this.span(rest)}` : ""}`);
@@ -213,8 +228,8 @@ export class TraceEncoder {
       this.pos = p;
       this.room(2);
       const out = this.buf;
-      out[this.pos] = 125; // }
-      out[this.pos + 1] = 10; // \n
+      out[this.pos] = CLOSE_BRACE;
+      out[this.pos + 1] = NEWLINE;
       this.pos += 2;
     }
   }
@@ -225,16 +240,16 @@ export class TraceEncoder {
   }
 
   private span(span: number): string {
-    const start = Math.floor(span / 16777216);
-    return this.utf8Decoder.decode(this.text.subarray(start, start + (span % 16777216)));
+    const start = Math.floor(span / SPAN);
+    return this.utf8Decoder.decode(this.text.subarray(start, start + (span % SPAN)));
   }
 
   /** `<tag><json text span>` at `p` (`,"payload":{...}`); returns the new position (the chunk may change). */
   private tagged(p: number, tag: Uint8Array, span: number): number {
     this.pos = p;
     this.put(tag);
-    const start = Math.floor(span / 16777216);
-    const length = span % 16777216;
+    const start = Math.floor(span / SPAN);
+    const length = span % SPAN;
     this.room(length);
     this.buf.set(this.text.subarray(start, start + length), this.pos);
     this.pos += length;
@@ -243,27 +258,27 @@ export class TraceEncoder {
 
   /** `,"sent":<n>` */
   private sent(buf: Uint8Array, p: number, n: number): number {
-    buf[p] = 44;
-    buf[p + 1] = 34;
-    buf[p + 2] = 115;
-    buf[p + 3] = 101;
-    buf[p + 4] = 110;
-    buf[p + 5] = 116;
-    buf[p + 6] = 34;
-    buf[p + 7] = 58;
+    buf[p] = COMMA;
+    buf[p + 1] = QUOTE;
+    buf[p + 2] = LETTER_S;
+    buf[p + 3] = LETTER_E;
+    buf[p + 4] = LETTER_N;
+    buf[p + 5] = LETTER_T;
+    buf[p + 6] = QUOTE;
+    buf[p + 7] = COLON;
     return this.num(buf, p + 8, n);
   }
 
   /** `,"size":<n>` */
   private size(buf: Uint8Array, p: number, n: number): number {
-    buf[p] = 44;
-    buf[p + 1] = 34;
-    buf[p + 2] = 115;
-    buf[p + 3] = 105;
-    buf[p + 4] = 122;
-    buf[p + 5] = 101;
-    buf[p + 6] = 34;
-    buf[p + 7] = 58;
+    buf[p] = COMMA;
+    buf[p + 1] = QUOTE;
+    buf[p + 2] = LETTER_S;
+    buf[p + 3] = LETTER_I;
+    buf[p + 4] = LETTER_Z;
+    buf[p + 5] = LETTER_E;
+    buf[p + 6] = QUOTE;
+    buf[p + 7] = COLON;
     return this.num(buf, p + 8, n);
   }
 
@@ -280,8 +295,8 @@ export class TraceEncoder {
     let bytes = 0;
     for (let k = 0; k < parts; k++) {
       const span = rec[i + 3 + k]!;
-      const start = Math.floor(span / 16777216);
-      const length = span % 16777216;
+      const start = Math.floor(span / SPAN);
+      const length = span % SPAN;
       let part = this.text.subarray(start, start + length);
       if (k === 0) {
         const tagged = new Uint8Array(this.PAYLOAD.length + length);
@@ -295,7 +310,7 @@ export class TraceEncoder {
     this.tplFirst.push(first);
     this.tplParts.push(parts);
     // The payload tag, the parts, up to 24 characters per number, 3 bytes of head scratch.
-    this.tplRoom.push(11 + bytes + 24 * (parts - 1) + 3);
+    this.tplRoom.push(this.PAYLOAD.length + bytes + 24 * (parts - 1) + 3);
     return i + 3 + parts;
   }
 
@@ -399,7 +414,7 @@ export class TraceEncoder {
     const ax = x < 0 ? -x : x;
     if (ax < 2e6) {
       if (ax < 2147483648 && (ax | 0) === ax) {
-        buf[p] = 45; // -
+        buf[p] = MINUS;
         return this.uint(buf, p + 1, ax | 0);
       }
       if (ax >= 0.001) {
@@ -407,15 +422,15 @@ export class TraceEncoder {
         for (let d = 1; d <= 3; d++) {
           const k = Math.round(ax * scale);
           if (k / scale === ax) {
-            if (x < 0) buf[p++] = 45;
+            if (x < 0) buf[p++] = MINUS;
             const whole = (k / scale) | 0;
             p = this.uint(buf, p, whole);
-            buf[p] = 46; // .
+            buf[p] = DOT;
             let frac = k - whole * scale;
             const end = p + 1 + d;
             for (let q = end - 1; q > p; q--) {
               const r = (frac / 10) | 0;
-              buf[q] = 48 + frac - r * 10;
+              buf[q] = DIGIT_0 + frac - r * 10;
               frac = r;
             }
             return end;
@@ -437,7 +452,7 @@ export class TraceEncoder {
     let q = end;
     do {
       const r = (v / 10) | 0;
-      buf[--q] = 48 + v - r * 10;
+      buf[--q] = DIGIT_0 + v - r * 10;
       v = r;
     } while (v > 0);
     return end;

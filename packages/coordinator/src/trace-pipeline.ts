@@ -17,6 +17,7 @@ import {
   SPAN,
   TraceEncoder,
 } from "./trace-encoder.js";
+import type { FromTraceWorker, ToTraceWorker, TraceWorkerData } from "./trace-worker.js";
 import type { TraceSink } from "./trace-sinks.js";
 
 /** Doubles per record batch (512 KiB, about 12k lines). */
@@ -96,7 +97,7 @@ export class TraceRecorder {
 
   /** Declares link number `link` (from, to); writes no line. */
   link(link: number, from: number, to: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(REC_MAX_WORDS);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_LINK;
@@ -107,7 +108,7 @@ export class TraceRecorder {
   }
 
   timer(t: number, node: number, tag: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(REC_MAX_WORDS);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_TIMER;
@@ -120,7 +121,7 @@ export class TraceRecorder {
 
   /** `msg`: the message id; `payloadJson` null: no payload in the line. */
   send(t: number, link: number, msg: number, size: number, payloadJson: string | null): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(REC_MAX_WORDS);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND;
@@ -135,7 +136,7 @@ export class TraceRecorder {
 
   /** Declares payload template `tpl` (numbered 0, 1, 2… in order); writes no line. */
   template(tpl: number, parts: readonly string[]): void {
-    if (this.words + 3 + parts.length > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(3 + parts.length);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_TEMPLATE;
@@ -148,7 +149,7 @@ export class TraceRecorder {
   /** A send whose payload is template `tpl` filled with `values` (as many as the template has holes). */
   sendValues(t: number, link: number, msg: number, size: number, tpl: number, values: ArrayLike<number>): void {
     const n = values.length;
-    if (this.words + 6 + n > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(6 + n);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND_VALUES;
@@ -164,7 +165,7 @@ export class TraceRecorder {
 
   /** A send to an id that names no node (`toJson`: the id, JSON-quoted). */
   sendAstray(t: number, from: number, toJson: string, msg: number, size: number, payloadJson: string | null): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(REC_MAX_WORDS);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_SEND_ASTRAY;
@@ -179,7 +180,7 @@ export class TraceRecorder {
   }
 
   deliver(t: number, link: number, msg: number, sent: number, size: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(REC_MAX_WORDS);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER;
@@ -193,7 +194,7 @@ export class TraceRecorder {
   }
 
   deliverLate(t: number, link: number, msg: number, sent: number, size: number, due: number): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(REC_MAX_WORDS);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DELIVER_LATE;
@@ -208,7 +209,7 @@ export class TraceRecorder {
   }
 
   drop(t: number, link: number, msg: number, size: number, reasonJson: string): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(REC_MAX_WORDS);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DROP;
@@ -222,7 +223,7 @@ export class TraceRecorder {
   }
 
   dropAstray(t: number, from: number, toJson: string, msg: number, size: number, reasonJson: string): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(REC_MAX_WORDS);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_DROP_ASTRAY;
@@ -238,7 +239,7 @@ export class TraceRecorder {
 
   /** `restJson`: the members after `"node"`, without braces (`"score":0.5`), or null. */
   nodeEvent(t: number, node: number, kindJson: string, restJson: string | null): void {
-    if (this.words + REC_MAX_WORDS > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
+    this.reserve(REC_MAX_WORDS);
     const r = this.rec;
     const w = this.words;
     r[w] = REC_NODE_EVENT;
@@ -269,6 +270,14 @@ export class TraceRecorder {
   /** Releases the encoder thread without finishing the trace (after a crash). */
   destroy(): void {
     this.backend?.destroy();
+  }
+
+  /**
+   * Makes room for a record of `words` doubles: ships the batch first when the record
+   * would not fit, or when the batch's text is already large (payload-heavy traces).
+   */
+  private reserve(words: number): void {
+    if (this.words + words > BATCH_WORDS || this.textPos > MAX_BATCH_TEXT) this.ship();
   }
 
   /**
@@ -422,10 +431,6 @@ class InlineBackend implements Backend {
   destroy(): void {}
 }
 
-type FromWorker =
-  | { type: "ack"; rec: Float64Array; text: Uint8Array; chunks: Uint8Array[] }
-  | { type: "closed"; chunks: Uint8Array[]; bytes: number; digest: string | null };
-
 class WorkerBackend implements Backend {
   private readonly out: ChunkOutput;
   private readonly worker: Worker;
@@ -438,13 +443,8 @@ class WorkerBackend implements Backend {
 
   constructor(options: TraceRecorderOptions) {
     this.out = new ChunkOutput(options.sink, false);
-    this.worker = new Worker(TRACE_WORKER_SOURCE, {
-      eval: true,
-      // Plain JavaScript: no need for the parent's loaders (e.g. tsx), which slow start-up.
-      execArgv: [],
-      workerData: { ids: options.idsJson, chunkSize: CHUNK_BYTES, digest: options.digest, wantChunks: options.sink !== null },
-    });
-    this.worker.on("message", (m: FromWorker) => {
+    this.worker = startTraceWorker({ ids: options.idsJson, chunkSize: CHUNK_BYTES, digest: options.digest, wantChunks: options.sink !== null });
+    this.worker.on("message", (m: FromTraceWorker) => {
       for (const chunk of m.chunks) this.out.write(chunk, true);
       if (m.type === "ack") {
         this.inFlight--;
@@ -470,7 +470,7 @@ class WorkerBackend implements Backend {
     if (this.out.error === null) {
       const transfer: ArrayBuffer[] = [rec.buffer as ArrayBuffer];
       if (text.byteLength > 0) transfer.push(text.buffer as ArrayBuffer);
-      this.worker.postMessage({ type: "batch", rec, words, text }, transfer);
+      this.worker.postMessage({ type: "batch", rec, words, text } satisfies ToTraceWorker, transfer);
       this.inFlight++;
       return this.spare.pop() ?? new Float64Array(BATCH_WORDS);
     }
@@ -497,7 +497,7 @@ class WorkerBackend implements Backend {
   async close(): Promise<{ digest: string | null; bytes: number }> {
     try {
       if (this.out.error === null) {
-        this.worker.postMessage({ type: "close" });
+        this.worker.postMessage({ type: "close" } satisfies ToTraceWorker);
         while (this.closed === null && this.out.error === null) await this.next();
       }
       await this.out.closeSink();
@@ -525,42 +525,12 @@ class WorkerBackend implements Backend {
 }
 
 /**
- * Body of the encoder thread. Self-contained like TraceEncoder: its source is
- * evaluated in the worker, with `require` and the encoder class passed in.
+ * Starts the encoder thread: the compiled trace-worker.js next to this module once
+ * built, or trace-worker.ts through tsx from the sources (tests, tsx).
  */
-function traceWorkerMain(req: (id: string) => unknown, Encoder: typeof TraceEncoder): void {
-  type Port = { on(ev: "message", fn: (m: { type: string; rec: Float64Array; words: number; text: Uint8Array }) => void): void; postMessage(m: unknown, transfer?: ArrayBuffer[]): void };
-  const { parentPort, workerData } = req("node:worker_threads") as { parentPort: Port; workerData: { ids: string[]; chunkSize: number; digest: boolean; wantChunks: boolean } };
-  const { createHash: hashFactory } = req("node:crypto") as { createHash(algo: string): { update(b: Uint8Array): void; digest(enc: string): string } };
-  const hash = workerData.digest ? hashFactory("sha256") : null;
-  let bytes = 0;
-  let out: Uint8Array[] = [];
-  const encoder = new Encoder(workerData.ids, workerData.chunkSize, (chunk) => {
-    if (hash !== null) hash.update(chunk);
-    bytes += chunk.length;
-    if (workerData.wantChunks) out.push(chunk);
-  });
-  const take = (): [Uint8Array[], ArrayBuffer[]] => {
-    const chunks = out;
-    out = [];
-    return [chunks, chunks.map((c) => c.buffer as ArrayBuffer)];
-  };
-  parentPort.on("message", (m) => {
-    if (m.type === "batch") {
-      encoder.encode(m.rec, m.words, m.text);
-      const [chunks, buffers] = take();
-      // Give the buffers back for reuse.
-      const back = [m.rec.buffer as ArrayBuffer, ...buffers];
-      if (m.text.byteLength > 0) back.push(m.text.buffer as ArrayBuffer);
-      parentPort.postMessage({ type: "ack", rec: m.rec, text: m.text, chunks }, back);
-    } else if (m.type === "close") {
-      encoder.finish();
-      const [chunks, buffers] = take();
-      parentPort.postMessage({ type: "closed", chunks, bytes, digest: hash === null ? null : hash.digest("hex") }, buffers);
-    }
-  });
+function startTraceWorker(data: TraceWorkerData): Worker {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const entry = new URL(fromSource ? "./trace-worker-from-source.mjs" : "./trace-worker.js", import.meta.url);
+  // No inherited execArgv: the parent's loaders (e.g. tsx) would only slow the start.
+  return new Worker(entry, { execArgv: [], workerData: data });
 }
-
-// `__name`: some TypeScript loaders (esbuild with keepNames) wrap functions in a helper
-// that would not exist inside the worker.
-const TRACE_WORKER_SOURCE = `"use strict";var __name=(f)=>f;(${traceWorkerMain.toString()})(require,(${TraceEncoder.toString()}));`;
