@@ -59,3 +59,34 @@ test("the count sees what is loaded: @sim/config loads ajv and yaml", () => {
   expect(packages).toContain("ajv");
   expect(packages).toContain("yaml");
 });
+
+/** The module files (ES modules, and CommonJS ones imported from them) `sim <args>` loads. */
+function modulesLoadedByCli(args: string[]): string[] {
+  const child = spawnSync(process.execPath, ["--import", join(fixtures, "register.mjs"), join(repoRoot, "packages/harness/dist/cli.js"), ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+  });
+  expect(child.status, child.stderr).toBe(0);
+  return child.stderr
+    .split("\n")
+    .filter((l) => l.startsWith("esm file:"))
+    .map((l) => realpathSync(fileURLToPath(l.slice(4))))
+    .filter((f) => !f.startsWith(fixtures));
+}
+
+test("sim --version and --help load no command: no scenario loader, engine or launcher", () => {
+  for (const args of [["--version"], ["--help"]]) {
+    const files = modulesLoadedByCli(args);
+    console.log(`sim ${args.join(" ")}: ${files.length} ES modules`);
+    expect(files.some((f) => f.endsWith("/packages/harness/dist/cli/program.js"))).toBe(true);
+    for (const heavy of ["/packages/coordinator/", "/packages/launcher-", "/packages/config/dist/validate", "/node_modules/ajv/", "/node_modules/yaml/", "/node_modules/dockerode/"]) {
+      expect(files.filter((f) => f.includes(heavy)), heavy).toEqual([]);
+    }
+  }
+});
+
+test("sim validate loads only the launchers of the scenario's node types", () => {
+  const launchers = (files: string[]) => [...new Set(files.flatMap((f) => /\/packages\/(launcher-[a-z]+)\//.exec(f)?.[1] ?? []))].sort();
+  expect(launchers(modulesLoadedByCli(["validate", join(repoRoot, "scenarios/quickstart.yaml")]))).toEqual([]);
+  expect(launchers(modulesLoadedByCli(["validate", join(repoRoot, "scenarios/process-edge.yaml")]))).toEqual(["launcher-process"]);
+});

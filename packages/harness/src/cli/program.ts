@@ -1,13 +1,14 @@
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { SimError } from "@sim/config";
+import { SimError } from "@sim/config/errors";
 import { ExitCode } from "./exit-codes.js";
 import type { CliIo } from "./io.js";
-import { validateCommand, type ValidateCommandOptions } from "./commands/validate.js";
-import { schemaCommand } from "./commands/schema.js";
-import { runCommand, type RunCommandOptions } from "./commands/run.js";
-import { cleanCommand, type CleanCommandOptions } from "./commands/clean.js";
-import { sweepCommand, type SweepCommandOptions } from "./commands/sweep.js";
-import { reportCommand, type ReportCommandOptions } from "./commands/report.js";
+// Each command's module is imported when that command runs: `sim --version`, `--help`
+// and `sim completion` load none of them (no scenario loader, engine or launcher).
+import type { ValidateCommandOptions } from "./commands/validate.js";
+import type { RunCommandOptions } from "./commands/run.js";
+import type { CleanCommandOptions } from "./commands/clean.js";
+import type { SweepCommandOptions } from "./commands/sweep.js";
+import type { ReportCommandOptions } from "./commands/report.js";
 import { COMPLETION_SHELLS, completionCommand, type CompletionShell } from "./commands/completion.js";
 import { SIM_VERSION } from "../version.js";
 
@@ -57,7 +58,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option("--samples", "write latency.csv whatever the number of samples (default: up to 1,000,000)")
     .option("--bin-ms <ms>", "width of timeseries.csv's bins in virtual ms (default: the duration / 200)", parseMilliseconds)
     .action(async (file: string, options: RunCommandOptions) => {
-      setExit(await runCommand(file, options, io));
+      setExit(await (await import("./commands/run.js")).runCommand(file, options, io));
     });
 
   program
@@ -81,7 +82,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option("--no-progress", "no progress bar")
     .option("--verbose", "progress lines on stderr when there is no bar")
     .action(async (file: string, options: SweepCommandOptions) => {
-      setExit(await sweepCommand(file, options, io));
+      setExit(await (await import("./commands/sweep.js")).sweepCommand(file, options, io));
     });
 
   program
@@ -91,7 +92,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option("-o, --output <file>", "the HTML file (default: <folder>/report.html); figures go to figures/ beside it")
     .option("--json", "print {schema_version, report, figures} on stdout")
     .action(async (folder: string, options: ReportCommandOptions) => {
-      setExit(await reportCommand(folder, options, io));
+      setExit(await (await import("./commands/report.js")).reportCommand(folder, options, io));
     });
 
   program
@@ -101,15 +102,15 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option("--json", "print the problems as JSON")
     .option("--verbose", "debug logs of the checks on stderr")
     .action(async (files: string[], options: ValidateCommandOptions) => {
-      setExit(await validateCommand(files, options, io));
+      setExit(await (await import("./commands/validate.js")).validateCommand(files, options, io));
     });
 
   program
     .command("schema")
     .description("print the JSON Schema of the scenario format (with --sweep: of the sweep file)")
     .option("--sweep", "the sweep file's schema")
-    .action((options: { sweep?: boolean }) => {
-      setExit(schemaCommand(io, options));
+    .action(async (options: { sweep?: boolean }) => {
+      setExit((await import("./commands/schema.js")).schemaCommand(io, options));
     });
 
   program
@@ -121,7 +122,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     .option("--all-labelled", "also every container and network labelled sim.run-id that no run of this machine lists (listed; removed with --yes)")
     .option("--yes", "with --all-labelled: remove them")
     .action(async (options: CleanCommandOptions) => {
-      setExit(await cleanCommand(options, io));
+      setExit(await (await import("./commands/clean.js")).cleanCommand(options, io));
     });
 
   program
