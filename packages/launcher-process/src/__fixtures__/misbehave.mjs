@@ -56,7 +56,7 @@ for (;;) {
       }
       case "flood": {
         // 1,000,000 sends in one quantum, 10,000 lines per write.
-        const lines = `{"type":"send","at_us":${until},"to":"g","payload":1}\n`.repeat(10_000);
+        const lines = `{"type":"send","at_us":${until - 1},"to":"g","payload":1}\n`.repeat(10_000);
         for (let i = 0; i < 100; i++) out(lines);
         out(`{"type":"done","now_us":${until}}\n`);
         break;
