@@ -1,3 +1,5 @@
+import { Float64List } from "./float64-list.js";
+
 /** Percentiles of one latency series, in milliseconds. */
 export interface LatencyFigures {
   count: number;
@@ -27,17 +29,9 @@ export interface LatencySamples {
 }
 
 /** All samples of one series (µs), kept exactly; sorted once at the end. */
-class Series {
-  values = new Float64Array(256);
-  n = 0;
-  constructor(readonly index: number) {}
-  add(v: number): void {
-    if (this.n === this.values.length) {
-      const grown = new Float64Array(this.n * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.n++] = v;
+class Series extends Float64List {
+  constructor(readonly index: number) {
+    super(256);
   }
 }
 

@@ -1,3 +1,4 @@
+import { Float64List } from "./float64-list.js";
 import type { TimeUs } from "./types.js";
 
 /** What `Coordinator.timeSeries()` counts per bin of virtual time (see docs/results.md). */
@@ -44,17 +45,9 @@ export interface TimeSeries {
 }
 
 /** The delivery latencies (µs) of one bin of one link pair, until the bin is settled. */
-class OpenBin {
-  values = new Float64Array(64);
-  n = 0;
-  constructor(readonly bin: number) {}
-  add(v: number): void {
-    if (this.n === this.values.length) {
-      const grown = new Float64Array(this.n * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.n++] = v;
+class OpenBin extends Float64List {
+  constructor(readonly bin: number) {
+    super(64);
   }
 }
 
