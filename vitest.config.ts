@@ -9,6 +9,7 @@ const renode = ["**/*.renode.test.ts"];
 const slurm = ["**/*.slurm.test.ts"];
 const slow = ["**/*.slow.test.ts"];
 const browser = ["**/*.browser.test.ts"];
+const registry = ["**/*.registry.test.ts"];
 const all = ["packages/*/src/**/*.test.ts", "test/**/*.test.ts"];
 
 export default defineConfig({
@@ -21,7 +22,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: all, exclude: [...docker, ...renode, ...slurm, ...slow, ...browser, "**/node_modules/**"], testTimeout: 15_000 },
+        test: { name: "unit", include: all, exclude: [...docker, ...renode, ...slurm, ...slow, ...browser, ...registry, "**/node_modules/**"], testTimeout: 15_000 },
       },
       {
         extends: true,
@@ -40,6 +41,11 @@ export default defineConfig({
         extends: true,
         // Reports opened in a real chromium (playwright-core, Debian's /usr/bin/chromium); SIM_REQUIRE_BROWSER=1 makes a missing one a failure.
         test: { name: "browser", include: browser, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 300_000 },
+      },
+      {
+        extends: true,
+        // A release through a throwaway Verdaccio (test/release.registry.test.ts); SIM_REQUIRE_REGISTRY=1 makes a missing one a failure.
+        test: { name: "registry", include: registry, exclude: ["**/node_modules/**"], testTimeout: 300_000, hookTimeout: 120_000, fileParallelism: false },
       },
       {
         extends: true,

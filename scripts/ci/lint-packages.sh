@@ -19,7 +19,7 @@ for dir in packages/*/; do
   # --strict: warnings fail too. publint reads the tarball itself (no install).
   "$root/node_modules/.bin/publint" run "$tarball" --strict || failed+=("$name: publint")
   # esm-only: the packages have no CommonJS entry points on purpose (docs/development.md).
-  "$root/node_modules/.bin/attw" --profile esm-only --no-definitely-typed --format table-flipped "$tarball" || failed+=("$name: attw")
+  "$root/node_modules/.bin/attw" --profile esm-only --no-definitely-typed --no-color --format table-flipped "$tarball" || failed+=("$name: attw")
   rm -f "$tarball"
 done
 
