@@ -1,6 +1,6 @@
 import { EventEmitter } from "eventemitter3";
 import { pino, type Logger } from "pino";
-import { Engine } from "./_engine.js";
+import { Engine, type EngineHooks } from "./_engine.js";
 import { DirectNetwork } from "./direct-network.js";
 import { CoordinatorOptionsError } from "./errors.js";
 import type { LatencySamples } from "./latency-stats.js";
@@ -126,36 +126,40 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     }
     const groups = options.groups;
     const groupOf = typeof groups === "function" ? groups : groups === undefined ? (id: string) => id : (id: string) => groups[id] ?? id;
-    this.engine = new Engine({
-      nodes,
-      network: options.network ?? new DirectNetwork(),
-      seed,
-      endUs: end,
-      timeQuantumUs: quantum,
-      realtimeFactor: factor,
-      sink: options.trace === false || options.trace === undefined ? null : options.trace,
-      digest: options.digest ?? true,
-      tracePayloads: payloads,
-      traceThread: options.traceThread ?? "auto",
-      groupOf,
-      // Wall time feeds only wall_sec, progress and pacing, never the trace.
-      clock: options.clock ?? (() => performance.now()),
-      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-      // A silent logger with a no-op destination: pino's default one would hook process exit.
-      logger: options.logger ?? pino({ level: "silent" }, { write() {} }),
-      progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_MS,
-      latencySamples: keep,
-      timeSeries: series,
-    });
+    const hooks: EngineHooks = {
+      progress: (p) => this.emit("progress", p),
+      quantum: (q) => this.emit("quantum", q),
+      nodeError: (e) => this.emit("node-error", e),
+    };
+    this.engine = new Engine(
+      {
+        nodes,
+        network: options.network ?? new DirectNetwork(),
+        seed,
+        endUs: end,
+        timeQuantumUs: quantum,
+        realtimeFactor: factor,
+        sink: options.trace === false || options.trace === undefined ? null : options.trace,
+        digest: options.digest ?? true,
+        tracePayloads: payloads,
+        traceThread: options.traceThread ?? "auto",
+        groupOf,
+        // Wall time feeds only wall_sec, progress and pacing, never the trace.
+        clock: options.clock ?? (() => performance.now()),
+        sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        // A silent logger with a no-op destination: pino's default one would hook process exit.
+        logger: options.logger ?? pino({ level: "silent" }, { write() {} }),
+        progressIntervalMs: options.progressIntervalMs ?? DEFAULT_PROGRESS_MS,
+        latencySamples: keep,
+        timeSeries: series,
+      },
+      hooks,
+    );
   }
 
   /** Runs to the end (or a failure, or `abort`) and resolves with the summary. Once per Coordinator. */
   async run(): Promise<RunSummary> {
-    const summary = await this.engine.run({
-      progress: (p) => this.emit("progress", p),
-      quantum: (q) => this.emit("quantum", q),
-      nodeError: (e) => this.emit("node-error", e),
-    });
+    const summary = await this.engine.run();
     this.emit("finished", summary);
     return summary;
   }
