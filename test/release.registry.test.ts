@@ -176,7 +176,18 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
   let verdaccio: ChildProcess | null = null;
   let verdaccioLog = "";
   const sizes: Record<string, string> = {};
+  const seconds: Record<string, number> = {};
   const started = Date.now();
+
+  /** Runs `step`, noting its wall time for the closing line. */
+  async function timed<T>(name: string, step: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    try {
+      return await step();
+    } finally {
+      seconds[name] = Math.round((Date.now() - t0) / 100) / 10;
+    }
+  }
 
   function consumerFolder(prefix: string): string {
     const dir = mkdtempSync(join(tmpdir(), `sim-consumer-${prefix}-`));
@@ -244,6 +255,8 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
     const { token } = (await user.json()) as { token: string };
     // The maintainer's user-level npmrc, as docs/publishing.md shows it.
     writeFileSync(userconfig, `@sim:registry=${registry}\n//127.0.0.1:${port}/:_authToken=${token}\n`);
+    // A consumer has no token and nothing in its user npmrc: the project's .npmrc maps the scope.
+    writeFileSync(join(work, "consumer.npmrc"), "");
   });
 
   afterAll(async () => {
@@ -265,7 +278,7 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
       for (const dir of folders) rmSync(dir, { recursive: true, force: true });
     }
     for (const dir of folders) expect(existsSync(dir)).toBe(false);
-    console.log(`release test: ${((Date.now() - started) / 1000).toFixed(1)} s; installed sizes: ${JSON.stringify(sizes)}`);
+    console.log(`release test: ${((Date.now() - started) / 1000).toFixed(1)} s (steps, s: ${JSON.stringify(seconds)}); installed sizes (du -sh node_modules): ${JSON.stringify(sizes)}`);
   });
 
   test("the publish guard refuses when the scope is not mapped", async () => {
@@ -279,7 +292,7 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
   });
 
   test("the maintainer's command publishes every package", async () => {
-    const result = await ok("pnpm", ["release", "--no-git-checks"], { cwd: repoRoot, env: commandEnv(userconfig) });
+    const result = await timed("pnpm release", () => ok("pnpm", ["release", "--no-git-checks"], { cwd: repoRoot, env: commandEnv(userconfig) }));
     for (const { name, version } of PACKAGES) {
       expect(result.stdout + result.stderr).toContain(`${name} -> ${registry}`);
       const response = await fetch(`${registry}${name.replace("/", "%2f")}`);
@@ -309,69 +322,71 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
     expect(response.status).toBe(404);
   });
 
-  test("npm: @sim/harness installs without onnxruntime-node; npx sim run gives the golden digest; runScenario from a script; tsc --noEmit", async () => {
-    const dir = consumerFolder("npm");
-    const env = commandEnv(join(work, "consumer.npmrc"), { XDG_STATE_HOME: join(dir, "state") });
-    writeFileSync(join(work, "consumer.npmrc"), "");
-    await ok("npm", ["install", "@sim/harness"], { cwd: dir, env });
-    sizes["@sim/harness (npm)"] = await du(join(dir, "node_modules"));
-    expect(existsSync(join(dir, "node_modules", "@sim", "harness", "dist", "cli.js"))).toBe(true);
-    expect(existsSync(join(dir, "node_modules", "onnxruntime-node"))).toBe(false);
+  // After the publish, the three consumers at once: each mostly waits on the registry.
+  describe("consumers, in fresh folders outside the workspace", { concurrent: true }, () => {
+    test("npm: @sim/harness installs without onnxruntime-node; npx sim run gives the golden digest; runScenario from a script; tsc --noEmit", async ({ expect }) => {
+      const dir = consumerFolder("npm");
+      const env = commandEnv(join(work, "consumer.npmrc"), { XDG_STATE_HOME: join(dir, "state") });
+      await timed("npm install @sim/harness", () => ok("npm", ["install", "@sim/harness"], { cwd: dir, env }));
+      sizes["@sim/harness (npm)"] = await du(join(dir, "node_modules"));
+      expect(existsSync(join(dir, "node_modules", "@sim", "harness", "dist", "cli.js"))).toBe(true);
+      expect(existsSync(join(dir, "node_modules", "onnxruntime-node"))).toBe(false);
 
-    const cli = await ok("npx", ["sim", "run", "quickstart.yaml", "--out", "runs/cli"], { cwd: dir, env });
-    expect(cli.stdout).toContain(QUICKSTART_DIGEST);
-    expect(sha256(join(dir, "runs", "cli", "trace.jsonl"))).toBe(QUICKSTART_DIGEST);
+      const cli = await ok("npx", ["sim", "run", "quickstart.yaml", "--out", "runs/cli"], { cwd: dir, env });
+      expect(cli.stdout).toContain(QUICKSTART_DIGEST);
+      expect(sha256(join(dir, "runs", "cli", "trace.jsonl"))).toBe(QUICKSTART_DIGEST);
 
-    writeFileSync(join(dir, "run.mjs"), HARNESS_CONSUMER_MJS);
-    const script = await ok("node", ["run.mjs"], { cwd: dir, env });
-    expect(JSON.parse(script.stdout.trim().split("\n").at(-1)!)).toEqual({ success: true, digest: QUICKSTART_DIGEST });
+      writeFileSync(join(dir, "run.mjs"), HARNESS_CONSUMER_MJS);
+      const script = await ok("node", ["run.mjs"], { cwd: dir, env });
+      expect(JSON.parse(script.stdout.trim().split("\n").at(-1)!)).toEqual({ success: true, digest: QUICKSTART_DIGEST });
 
-    await ok("npm", ["install", "--save-dev", TYPESCRIPT, TYPES_NODE], { cwd: dir, env });
-    writeFileSync(join(dir, "consumer.ts"), HARNESS_CONSUMER_TS);
-    // Every package's README example, against the published declarations (npm puts
-    // every @sim package at the top of node_modules, so each can be imported here).
-    for (const { dir: pkg } of PACKAGES) writeFileSync(join(dir, `readme-${pkg}.ts`), readmeExample(pkg));
-    await ok("npx", ["tsc", "-p", "."], { cwd: dir, env });
-  });
+      await ok("npm", ["install", "--save-dev", TYPESCRIPT, TYPES_NODE], { cwd: dir, env });
+      writeFileSync(join(dir, "consumer.ts"), HARNESS_CONSUMER_TS);
+      // Every package's README example, against the published declarations (npm puts
+      // every @sim package at the top of node_modules, so each can be imported here).
+      for (const { dir: pkg } of PACKAGES) writeFileSync(join(dir, `readme-${pkg}.ts`), readmeExample(pkg));
+      await timed("tsc (npm consumer)", () => ok("npx", ["tsc", "-p", "."], { cwd: dir, env }));
+    });
 
-  test("pnpm: @sim/harness installs; npx sim run gives the golden digest; tsc --noEmit", async () => {
-    const dir = consumerFolder("pnpm");
-    const env = commandEnv(join(work, "consumer.npmrc"), { XDG_STATE_HOME: join(dir, "state") });
-    // pnpm installs dependencies with build scripts only when allowed; none of them
-    // is needed (docs/publishing.md).
-    writeFileSync(join(dir, "pnpm-workspace.yaml"), "allowBuilds:\n  ssh2: false\n  cpu-features: false\n  protobufjs: false\n");
-    await ok("pnpm", ["add", "@sim/harness"], { cwd: dir, env });
-    sizes["@sim/harness (pnpm)"] = await du(join(dir, "node_modules"));
-    expect(readdirSync(join(dir, "node_modules", ".pnpm")).filter((d) => d.startsWith("onnxruntime-node"))).toEqual([]);
+    test("pnpm: @sim/harness installs; npx sim run gives the golden digest; tsc --noEmit", async ({ expect }) => {
+      const dir = consumerFolder("pnpm");
+      const env = commandEnv(join(work, "consumer.npmrc"), { XDG_STATE_HOME: join(dir, "state") });
+      // pnpm installs dependencies with build scripts only when allowed; none of them
+      // is needed (docs/publishing.md).
+      writeFileSync(join(dir, "pnpm-workspace.yaml"), "allowBuilds:\n  ssh2: false\n  cpu-features: false\n  protobufjs: false\n");
+      await timed("pnpm add @sim/harness", () => ok("pnpm", ["add", "@sim/harness"], { cwd: dir, env }));
+      sizes["@sim/harness (pnpm)"] = await du(join(dir, "node_modules"));
+      expect(readdirSync(join(dir, "node_modules", ".pnpm")).filter((d) => d.startsWith("onnxruntime-node"))).toEqual([]);
 
-    const cli = await ok("npx", ["sim", "run", "quickstart.yaml", "--out", "runs/cli"], { cwd: dir, env });
-    expect(cli.stdout).toContain(QUICKSTART_DIGEST);
-    expect(sha256(join(dir, "runs", "cli", "trace.jsonl"))).toBe(QUICKSTART_DIGEST);
+      const cli = await ok("npx", ["sim", "run", "quickstart.yaml", "--out", "runs/cli"], { cwd: dir, env });
+      expect(cli.stdout).toContain(QUICKSTART_DIGEST);
+      expect(sha256(join(dir, "runs", "cli", "trace.jsonl"))).toBe(QUICKSTART_DIGEST);
 
-    writeFileSync(join(dir, "run.mjs"), HARNESS_CONSUMER_MJS);
-    const script = await ok("node", ["run.mjs"], { cwd: dir, env });
-    expect(JSON.parse(script.stdout.trim().split("\n").at(-1)!)).toEqual({ success: true, digest: QUICKSTART_DIGEST });
+      writeFileSync(join(dir, "run.mjs"), HARNESS_CONSUMER_MJS);
+      const script = await ok("node", ["run.mjs"], { cwd: dir, env });
+      expect(JSON.parse(script.stdout.trim().split("\n").at(-1)!)).toEqual({ success: true, digest: QUICKSTART_DIGEST });
 
-    // pnpm's strict layout: only @sim/harness is importable, so a type that its
-    // declarations need from a package it does not depend on fails here.
-    await ok("pnpm", ["add", "--save-dev", TYPESCRIPT, TYPES_NODE], { cwd: dir, env });
-    writeFileSync(join(dir, "consumer.ts"), HARNESS_CONSUMER_TS);
-    await ok("pnpm", ["exec", "tsc", "-p", "."], { cwd: dir, env });
-  });
+      // pnpm's strict layout: only @sim/harness is importable, so a type that its
+      // declarations need from a package it does not depend on fails here.
+      await ok("pnpm", ["add", "--save-dev", TYPESCRIPT, TYPES_NODE], { cwd: dir, env });
+      writeFileSync(join(dir, "consumer.ts"), HARNESS_CONSUMER_TS);
+      await ok("pnpm", ["exec", "tsc", "-p", "."], { cwd: dir, env });
+    });
 
-  test("npm: @sim/coordinator alone installs, runs deterministically and type-checks", async () => {
-    const dir = consumerFolder("coordinator");
-    const env = commandEnv(join(work, "consumer.npmrc"));
-    await ok("npm", ["install", "@sim/coordinator"], { cwd: dir, env });
-    sizes["@sim/coordinator (npm)"] = await du(join(dir, "node_modules"));
-    expect(existsSync(join(dir, "node_modules", "@sim", "harness"))).toBe(false);
+    test("npm: @sim/coordinator alone installs, runs deterministically and type-checks", async ({ expect }) => {
+      const dir = consumerFolder("coordinator");
+      const env = commandEnv(join(work, "consumer.npmrc"));
+      await timed("npm install @sim/coordinator", () => ok("npm", ["install", "@sim/coordinator"], { cwd: dir, env }));
+      sizes["@sim/coordinator (npm)"] = await du(join(dir, "node_modules"));
+      expect(existsSync(join(dir, "node_modules", "@sim", "harness"))).toBe(false);
 
-    writeFileSync(join(dir, "embed.mjs"), COORDINATOR_CONSUMER);
-    const result = await ok("node", ["embed.mjs"], { cwd: dir, env });
-    expect(JSON.parse(result.stdout.trim())).toEqual({ success: true, sent: 100, same: true });
+      writeFileSync(join(dir, "embed.mjs"), COORDINATOR_CONSUMER);
+      const result = await ok("node", ["embed.mjs"], { cwd: dir, env });
+      expect(JSON.parse(result.stdout.trim())).toEqual({ success: true, sent: 100, same: true });
 
-    await ok("npm", ["install", "--save-dev", TYPESCRIPT, TYPES_NODE], { cwd: dir, env });
-    writeFileSync(join(dir, "readme-coordinator.ts"), readmeExample("coordinator"));
-    await ok("npx", ["tsc", "-p", "."], { cwd: dir, env });
+      await ok("npm", ["install", "--save-dev", TYPESCRIPT, TYPES_NODE], { cwd: dir, env });
+      writeFileSync(join(dir, "readme-coordinator.ts"), readmeExample("coordinator"));
+      await ok("npx", ["tsc", "-p", "."], { cwd: dir, env });
+    });
   });
 });
