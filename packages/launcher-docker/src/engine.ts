@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Docker from "dockerode";
-import { DockerConfigError, DockerUnavailableError } from "./errors.js";
+import { DockerUnavailableError } from "./errors.js";
+import { DEFAULT_DOCKER_HOST, parseEngineAddress, type EngineAddress } from "./engine-address.js";
 
 /** Where the engine is when neither `docker_host:` nor the launcher options name one. */
-export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+export { DEFAULT_DOCKER_HOST };
 
 /**
  * How long a ping may take before the engine counts as unreachable. A local engine
@@ -38,56 +39,33 @@ export interface Engine {
  */
 export function dockerOptionsFor(address: string, certPath: string | null = null): Docker.DockerOptions {
   const explicit: Docker.DockerOptions = { socketPath: undefined, host: undefined, port: undefined, protocol: undefined };
-  if (address.startsWith("unix://")) {
-    const socketPath = address.slice("unix://".length);
-    if (!socketPath.startsWith("/")) {
-      throw new DockerConfigError(`docker_host "${address}": a unix socket needs an absolute path, e.g. unix:///var/run/docker.sock`);
+  const parsed = parseEngineAddress(address, certPath);
+  switch (parsed.kind) {
+    case "unix":
+      return { ...explicit, socketPath: parsed.socketPath };
+    case "ssh":
+      return { ...explicit, protocol: "ssh", host: parsed.host, port: parsed.port, ...(parsed.username === null ? {} : { username: parsed.username }) };
+    case "tcp": {
+      const options: Docker.DockerOptions = { ...explicit, host: parsed.host, port: parsed.port, protocol: parsed.tls ? "https" : "http" };
+      if (parsed.tls && certPath !== null) {
+        options.ca = readFileSync(join(certPath, "ca.pem"));
+        options.cert = readFileSync(join(certPath, "cert.pem"));
+        options.key = readFileSync(join(certPath, "key.pem"));
+      }
+      return options;
     }
-    return { ...explicit, socketPath };
   }
-  let url: URL;
-  try {
-    url = new URL(address);
-  } catch (cause) {
-    throw new DockerConfigError(
-      `docker_host "${address}" is not a URL; use unix:///path/to/docker.sock, tcp://host:2375, tcp://host:2376 (TLS) or ssh://user@host`,
-    );
-  }
-  if (url.protocol === "ssh:") {
-    return {
-      ...explicit,
-      protocol: "ssh",
-      host: url.hostname,
-      port: url.port === "" ? 22 : Number(url.port),
-      ...(url.username === "" ? {} : { username: decodeURIComponent(url.username) }),
-    };
-  }
-  if (url.protocol !== "tcp:" && url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new DockerConfigError(
-      `docker_host "${address}": unsupported scheme "${url.protocol}"; use unix://, tcp://, http://, https:// or ssh://`,
-    );
-  }
-  // Docker's convention: 2376 is the TLS port, 2375 the plain one.
-  const tls = url.protocol === "https:" || url.port === "2376" || (url.protocol === "tcp:" && certPath !== null);
-  const port = url.port === "" ? (tls ? 2376 : 2375) : Number(url.port);
-  const options: Docker.DockerOptions = { ...explicit, host: url.hostname, port, protocol: tls ? "https" : "http" };
-  if (tls && certPath !== null) {
-    options.ca = readFileSync(join(certPath, "ca.pem"));
-    options.cert = readFileSync(join(certPath, "cert.pem"));
-    options.key = readFileSync(join(certPath, "key.pem"));
-  }
-  return options;
 }
 
 /** The host name under which ports published on an engine are reachable from here. */
 export function publishedHostFor(address: string): string {
-  if (address.startsWith("unix://")) return "127.0.0.1";
+  let parsed: EngineAddress;
   try {
-    const hostname = new URL(address).hostname;
-    return hostname === "" || hostname === "localhost" ? "127.0.0.1" : hostname.replace(/^\[|\]$/g, "");
+    parsed = parseEngineAddress(address);
   } catch {
     return "127.0.0.1";
   }
+  return parsed.kind === "unix" || parsed.host === "" || parsed.host === "localhost" ? "127.0.0.1" : parsed.host;
 }
 
 /** One dockerode client per engine address, created on first use. */

@@ -1,4 +1,4 @@
-import { SimError } from "@sim/config";
+import { SimError } from "@sim/config/errors";
 
 /** The Docker engine cannot be reached. Code `SIM_DOCKER_UNAVAILABLE`; `address` names the engine. */
 export class DockerUnavailableError extends SimError {

@@ -3,10 +3,11 @@
  * tcp://). Kept free of dockerode so that the reaper starts fast and small.
  */
 import { request } from "node:http";
-import { SimError } from "@sim/config";
+import { SimError } from "@sim/config/errors";
+import { DEFAULT_DOCKER_HOST, LABEL_RUN_ID, parseEngineAddress } from "@sim/launcher-docker/engine-address";
 
 /** Default local engine socket. */
-export const DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+export const DEFAULT_DOCKER_SOCKET = DEFAULT_DOCKER_HOST.slice("unix://".length);
 
 /** One Docker request may take this long before the engine counts as unreachable. */
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -30,10 +31,15 @@ interface Target {
 
 function target(host: string | null): Target {
   if (host === null || host === "") return { socketPath: DEFAULT_DOCKER_SOCKET };
-  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
   if (host.startsWith("/")) return { socketPath: host };
-  const m = /^(?:tcp|http):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(host);
-  if (m) return { host: m[1]!, port: m[2] ? Number(m[2]) : 2375 };
+  let parsed;
+  try {
+    parsed = parseEngineAddress(host);
+  } catch (error) {
+    throw new DockerApiError(host, (error as Error).message);
+  }
+  if (parsed.kind === "unix") return { socketPath: parsed.socketPath };
+  if (parsed.kind === "tcp" && !parsed.tls) return { host: parsed.host, port: parsed.port };
   throw new DockerApiError(host, "only unix:// and plain tcp:// engines can be cleaned without the docker CLI");
 }
 
@@ -76,11 +82,11 @@ async function list(
   runId: string | undefined,
   pick: (item: { Id: string; Labels: Record<string, string> | null }) => { id: string; labels: Record<string, string> | null },
 ): Promise<LabelledResource[]> {
-  const filters = encodeURIComponent(JSON.stringify({ label: [runId === undefined ? "sim.run-id" : `sim.run-id=${runId}`] }));
+  const filters = encodeURIComponent(JSON.stringify({ label: [runId === undefined ? LABEL_RUN_ID : `${LABEL_RUN_ID}=${runId}`] }));
   const res = await call(host, "GET", path + filters);
   if (res.status !== 200) throw new DockerApiError(host ?? DEFAULT_DOCKER_SOCKET, `listing failed (${res.status}): ${res.body.slice(0, 200)}`, res.status);
   const items = JSON.parse(res.body) as { Id: string; Labels: Record<string, string> | null }[];
-  return items.map(pick).map(({ id, labels }) => ({ id, runId: labels?.["sim.run-id"] ?? "" }));
+  return items.map(pick).map(({ id, labels }) => ({ id, runId: labels?.[LABEL_RUN_ID] ?? "" }));
 }
 
 /** Force-removes a container (and its anonymous volumes). "gone": it did not exist. */
