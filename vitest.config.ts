@@ -45,7 +45,7 @@ export default defineConfig({
       {
         extends: true,
         // A release through a throwaway Verdaccio (test/release.registry.test.ts); SIM_REQUIRE_REGISTRY=1 makes a missing one a failure.
-        test: { name: "registry", include: registry, exclude: ["**/node_modules/**"], testTimeout: 300_000, hookTimeout: 120_000, fileParallelism: false },
+        test: { name: "registry", include: registry, exclude: ["**/node_modules/**"], testTimeout: 600_000, hookTimeout: 120_000, fileParallelism: false },
       },
       {
         extends: true,

@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 
+# Each package's prepack emits against the declarations of the packages it depends on.
+pnpm -s build
+
 out=$(mktemp -d "${TMPDIR:-/tmp}/sim-lint-packages-XXXXXX")
 trap 'rm -rf "$out"' EXIT
 

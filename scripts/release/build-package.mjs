@@ -6,9 +6,25 @@
 // built packages meanwhile, such as `pnpm sim`, keeps working). It only emits
 // (`--noCheck`, the same output in half the time): type errors are the business of
 // `pnpm typecheck` and of the build that `pnpm release` runs first, both in CI.
+// Without checking, tsc would also emit without complaint when a workspace
+// dependency has no declarations yet (its types silently become `any`), so that is
+// checked here first.
 import { execFileSync } from "node:child_process";
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
+
+const manifest = JSON.parse(readFileSync("package.json", "utf8"));
+for (const dep of Object.keys(manifest.dependencies ?? {}).filter((name) => name.startsWith("@sim/"))) {
+  const depDir = join("node_modules", dep);
+  const depManifest = JSON.parse(readFileSync(join(depDir, "package.json"), "utf8"));
+  for (const target of Object.values(depManifest.exports ?? {})) {
+    if (typeof target === "object" && target !== null && typeof target.types === "string" && !existsSync(join(depDir, target.types))) {
+      console.error(`${manifest.name}: ${dep} is not built (${target.types} is missing); build the workspace first: pnpm build`);
+      process.exit(1);
+    }
+  }
+}
 
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 const fresh = `dist.build-${process.pid}`;
