@@ -4,7 +4,8 @@
  * closures made per encoder) keeps V8's feedback monomorphic however many runs a
  * process makes.
  *
- * Record layout in a Float64Array, one record after another:
+ * Record layout in a Float64Array, one record after another, each starting with its
+ * kind (the REC_* constant of the name, its value given here):
  *   LINK          7, link, from, to                 (declares a link; writes nothing)
  *   TIMER         1, t, node, tag
  *   SEND          2, t, link, msg, size, payload    (payload: text span, or -1 for none)
