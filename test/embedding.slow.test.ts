@@ -86,7 +86,8 @@ test("sim --version and --help load no command: no scenario loader, engine or la
 });
 
 test("sim validate loads only the launchers of the scenario's node types", () => {
-  const launchers = (files: string[]) => [...new Set(files.flatMap((f) => /\/packages\/(launcher-[a-z]+)\//.exec(f)?.[1] ?? []))].sort();
+  // A launcher counts as loaded with its entry point (the reaper's engine-address file of launcher-docker is not one).
+  const launchers = (files: string[]) => [...new Set(files.flatMap((f) => /\/packages\/(launcher-[a-z]+)\/dist\/index\.js$/.exec(f)?.[1] ?? []))].sort();
   expect(launchers(modulesLoadedByCli(["validate", join(repoRoot, "scenarios/quickstart.yaml")]))).toEqual([]);
   expect(launchers(modulesLoadedByCli(["validate", join(repoRoot, "scenarios/process-edge.yaml")]))).toEqual(["launcher-process"]);
 });
