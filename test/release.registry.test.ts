@@ -317,9 +317,11 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
     }
   });
 
-  test("the scope's names exist only here: the registry does not ask its uplink for them", async () => {
-    const response = await fetch(`${registry}@sim%2fno-such-package`);
-    expect(response.status).toBe(404);
+  test("the scope's names exist only here: nothing merged from the uplink", async () => {
+    const harness = PACKAGES.find((p) => p.name === "@sim/harness")!;
+    const packument = (await (await fetch(`${registry}@sim%2fharness`)).json()) as { versions: Record<string, unknown> };
+    expect(Object.keys(packument.versions)).toEqual([harness.version]);
+    expect((await fetch(`${registry}@sim%2fno-such-package`)).status).toBe(404);
   });
 
   // After the publish, the three consumers at once: each mostly waits on the registry.
