@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -98,6 +98,21 @@ function freePort(): Promise<number> {
       server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
     });
   });
+}
+
+/** Live processes whose working directory is one of `dirs` or inside one. */
+function processesIn(dirs: readonly string[]): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (dirs.some((dir) => cwd === dir || cwd.startsWith(`${dir}/`)) && isProcessAlive(Number(entry))) found.push(Number(entry));
+    } catch {
+      // gone, or not ours to look at
+    }
+  }
+  return found;
 }
 
 function sha256(path: string): string {
@@ -274,6 +289,10 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
         expect(isProcessAlive(pid)).toBe(false);
         await waitUntil(() => processesWithArg(join(work, "verdaccio.yaml")).length === 0, 10_000, "no process started with the test registry's config");
       }
+      // Nor any npm, pnpm, sim or tsc process still working in one of the test's folders.
+      await waitUntil(() => processesIn(folders).length === 0, 10_000, "no process left in the test's folders").catch((error: Error) => {
+        throw new Error(`${error.message}; still there: ${processesIn(folders).map((p) => `${p} ${readFileSync(`/proc/${p}/cmdline`, "utf8").replaceAll("\0", " ")}`).join("; ")}`);
+      });
     } finally {
       for (const dir of folders) rmSync(dir, { recursive: true, force: true });
     }
