@@ -49,7 +49,17 @@ export default defineConfig({
       {
         extends: true,
         // A release through a throwaway Verdaccio (test/release.registry.test.ts); SIM_REQUIRE_REGISTRY=1 makes a missing one a failure.
-        test: { name: "registry", include: registry, exclude: ["**/node_modules/**"], testTimeout: 600_000, hookTimeout: 120_000, fileParallelism: false },
+        // It runs after every other project (groupOrder 1): publishing packs each package, which rebuilds
+        // its dist/, and no other test may be reading a dist/ at that moment.
+        test: {
+          name: "registry",
+          include: registry,
+          exclude: ["**/node_modules/**"],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         extends: true,
