@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// `pnpm sim …` from the repository root: builds the packages when their sources are
-// newer than the build (so nobody runs a stale CLI), then runs the real `sim` entry
-// point from dist, exactly as an installed package would.
+// In a checkout of sim: builds the packages when any `packages/*/src` file is newer than
+// the built CLI, so that nobody runs a stale `sim`. Used by `pnpm install` (the root's
+// `prepare`), by the `sim` bin when it runs from a checkout (`pnpm sim …`), and by the
+// benchmarks. Build output goes to stderr, so that `sim run --json` keeps stdout to itself.
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const cli = join(root, "packages/harness/dist/cli.js");
@@ -36,8 +37,9 @@ function buildIsStale() {
   });
 }
 
-if (buildIsStale()) {
-  // Build output goes to stderr so that `sim run --json` keeps stdout to itself.
+/** Builds the packages `sim` needs when the build is missing or older than the sources; exits on a failed build. */
+export function buildIfStale() {
+  if (!buildIsStale()) return;
   const result = spawnSync("pnpm", ["exec", "turbo", "run", "build", "--filter=@sim/harness...", "--output-logs=errors-only"], {
     cwd: root,
     stdio: ["ignore", 2, 2],
@@ -49,4 +51,4 @@ if (buildIsStale()) {
   }
 }
 
-await import(pathToFileURL(cli).href);
+if (process.argv[1] === fileURLToPath(import.meta.url)) buildIfStale();
