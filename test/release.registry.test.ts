@@ -400,6 +400,10 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
       await timed("npm install @sim/coordinator", () => ok("npm", ["install", "@sim/coordinator"], { cwd: dir, env }));
       sizes["@sim/coordinator (npm)"] = await du(join(dir, "node_modules"));
       expect(existsSync(join(dir, "node_modules", "@sim", "harness"))).toBe(false);
+      // Embedding the engine pulls no Docker, ONNX or process-launcher dependency.
+      for (const heavy of ["dockerode", "onnxruntime-node", join("@sim", "launcher-process"), join("@sim", "launcher-docker"), join("@sim", "nodes")]) {
+        expect(existsSync(join(dir, "node_modules", heavy)), heavy).toBe(false);
+      }
 
       writeFileSync(join(dir, "embed.mjs"), COORDINATOR_CONSUMER);
       const result = await ok("node", ["embed.mjs"], { cwd: dir, env });
