@@ -94,6 +94,12 @@ export interface RunOptions {
   samples?: boolean;
   /** Width of timeseries.csv's bins in virtual ms; default: the duration / 200. */
   binMs?: number;
+  /**
+   * Encode the trace on a worker thread: "auto" (default) once it outgrows a batch.
+   * false when the cores are busy anyway (sweep members side by side): the thread
+   * only adds the cost of handing batches over. The trace's bytes are the same.
+   */
+  traceThread?: boolean | "auto";
 }
 
 /** summary.json: the coordinator's figures plus what reproduces and cleans up the run. */
@@ -212,6 +218,7 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
       nodes: launched.nodes,
       trace: sink,
       tracePayloads: "all",
+      traceThread: options.traceThread ?? "auto",
       logger,
       latencySamples: options.samples === true ? Infinity : options.samples === false ? 0 : LATENCY_CSV_MAX_SAMPLES,
       timeSeries: { binUs, counters: TIME_SERIES_COUNTERS },

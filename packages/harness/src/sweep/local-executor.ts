@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { memberCommand } from "./member-command.js";
+import { MEMBER_TRACE_THREAD_ENV, memberCommand } from "./member-command.js";
 import type { ExecutorHooks, SweepExecutor } from "./executor.js";
 import { MEMBER_FILES, memberDir, readMemberResult } from "./store.js";
 
@@ -77,7 +77,11 @@ export class LocalExecutor implements SweepExecutor {
     try {
       const child = spawn(node, [...args, store, key], {
         cwd,
-        env: { ...(this.options.env ?? process.env), SIM_SWEEP_WATCH_PARENT: "1" },
+        env: {
+          ...(this.options.env ?? process.env),
+          SIM_SWEEP_WATCH_PARENT: "1",
+          ...(this.options.jobs > 1 ? { [MEMBER_TRACE_THREAD_ENV]: "0" } : {}),
+        },
         // Own process group: a Ctrl-C at the terminal reaches only the sweep, which
         // then stops every member cleanly itself.
         detached: true,

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { defaultStateDir } from "../resources/state-dir.js";
+import { MEMBER_TRACE_THREAD_ENV } from "./member-command.js";
 import { runMember } from "./run-member.js";
 
 async function main(argv: string[]): Promise<number> {
@@ -40,7 +41,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdin.resume();
   }
   process.stdout.write(`member ${key}: started on pid ${process.pid}\n`);
-  const result = await runMember(store, key, { signal: interrupt.signal, stateDir: defaultStateDir(process.env, homedir()), env: process.env });
+  const result = await runMember(store, key, {
+    signal: interrupt.signal,
+    stateDir: defaultStateDir(process.env, homedir()),
+    env: process.env,
+    ...(process.env[MEMBER_TRACE_THREAD_ENV] === "0" ? { traceThread: false } : {}),
+  });
   process.stdout.write(`member ${key}: ${result.status}${result.error ? `: ${result.error.message}` : ""} (${result.wall_sec} s)\n`);
   return result.status === "succeeded" ? 0 : result.status === "interrupted" ? 130 : 1;
 }

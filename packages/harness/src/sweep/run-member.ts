@@ -19,6 +19,8 @@ export interface RunMemberOptions {
   stateDir?: string;
   /** Environment the launchers see (process nodes inherit PATH and HOME from it). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** RunOptions.traceThread: false when members run side by side (the local executor's `--jobs` > 1). */
+  traceThread?: boolean | "auto";
 }
 
 /** Thrown when the store holds no member.json for the key: nothing to run. */
@@ -44,6 +46,7 @@ export async function runMember(store: string, key: string, options: RunMemberOp
       signal: options.signal,
       stateDir: options.stateDir,
       launchers: defaultLaunchers({ env: options.env ?? process.env }),
+      ...(options.traceThread === undefined ? {} : { traceThread: options.traceThread }),
     });
     const summary = run.summary;
     result = {
