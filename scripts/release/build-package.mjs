@@ -31,6 +31,8 @@ const fresh = `dist.build-${process.pid}`;
 const old = `dist.old-${process.pid}`;
 try {
   execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", fresh, "--noCheck"], { stdio: "inherit" });
+  // Code a package generates into its dist after tsc, as its own `build` does (@sim/config: precompiled validators).
+  if (existsSync("scripts/generate-dist.mjs")) execFileSync(process.execPath, ["scripts/generate-dist.mjs", fresh], { stdio: "inherit" });
   if (existsSync("dist")) renameSync("dist", old);
   renameSync(fresh, "dist");
 } finally {

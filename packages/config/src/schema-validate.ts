@@ -1,5 +1,5 @@
-import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
+import { compileValidator } from "./compile-validator.js";
 import type { PathSegment } from "./positions.js";
 import { describePath, describeValue, listWords, quote } from "./problem.js";
 import type { ProblemCollector, ProblemInput } from "./problem.js";
@@ -7,15 +7,15 @@ import { scenarioSchema } from "./schema.js";
 import type { JsonSchema } from "./schema.js";
 import { closestMatch } from "./suggest.js";
 
-// A memo of a pure function of the (frozen) schema, not state: compiling takes
-// tens of milliseconds, and every validation would otherwise pay for it.
+// A memo of a pure function of the (frozen) schema, not state: getting a validator
+// loads or compiles code, and every validation would otherwise pay for it.
 const compiled = new Map<JsonSchema, ValidateFunction>();
 let keyOwners: Map<string, string[]> | undefined;
 
 function validator(schema: JsonSchema): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false }).compile(schema);
+    validate = compileValidator(schema);
     compiled.set(schema, validate);
   }
   return validate;
