@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ResolvedScenario } from "@sim/config";
 import type { LatencySamples } from "@sim/coordinator";
-import { stringify } from "yaml";
+import { plainDataToYaml } from "./plain-yaml.js";
 import { LATENCY_CSV_HEADER, latencyCsvChunks } from "./result-tables.js";
 import { SIM_VERSION } from "./version.js";
 
@@ -57,7 +57,7 @@ export async function writeResolvedScenario(outDir: string, scenario: ResolvedSc
     `# Defaults applied, groups expanded, references and paths resolved; seed ${scenario.seed}.`,
     "",
   ].join("\n");
-  await writeFile(join(outDir, OUTPUT_FILES.resolvedScenario), header + stringify(scenario, { lineWidth: 0, aliasDuplicateObjects: false }));
+  await writeFile(join(outDir, OUTPUT_FILES.resolvedScenario), header + plainDataToYaml(scenario));
 }
 
 export async function writeSummary(outDir: string, summary: object): Promise<void> {
