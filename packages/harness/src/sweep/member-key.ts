@@ -33,21 +33,38 @@ export function keyMaterial({ scenario, inputs, simVersion }: MemberKeyInputs): 
 /** Absolute paths under the scenario's folder, written relative to it. */
 function relativePaths(value: unknown, baseDir: string): unknown {
   const prefix = baseDir.endsWith(sep) ? baseDir : baseDir + sep;
+  // Plain loops: this walks the whole resolved scenario (every node of every group)
+  // once per member while a sweep is planned.
   const walk = (v: unknown): unknown => {
     if (typeof v === "string") return v === baseDir ? "." : v.startsWith(prefix) ? `./${v.slice(prefix.length)}` : v;
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
+    if (v === null || typeof v !== "object") return v;
+    if (Array.isArray(v)) {
+      const out: unknown[] = new Array(v.length);
+      for (let i = 0; i < v.length; i++) out[i] = walk(v[i]);
+      return out;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = walk(x);
+    return out;
   };
   return walk(value);
 }
 
 /** JSON with object keys sorted at every level: the same data always gives the same text. */
 export function canonicalJson(value: unknown): string {
+  // One string grown with += (V8 keeps it as a rope): it walks the whole resolved
+  // scenario once per member while a sweep is planned.
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  let out = "{";
+  // sort() without a comparator orders by UTF-16 code units, as `<` does.
+  for (const key of Object.keys(value).sort()) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== undefined) out += (out.length > 1 ? "," : "") + JSON.stringify(key) + ":" + canonicalJson(item);
+  }
+  return `${out}}`;
 }
