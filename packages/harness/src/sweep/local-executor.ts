@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { MEMBER_TRACE_THREAD_ENV, memberCommand } from "./member-command.js";
+import { memberCommand, membersCrowdCores } from "./member-command.js";
 import type { ExecutorHooks, SweepExecutor } from "./executor.js";
 import { MEMBER_FILES, memberDir, readMemberResult } from "./store.js";
 
@@ -28,11 +28,16 @@ export class LocalExecutor implements SweepExecutor {
   constructor(private readonly options: LocalExecutorOptions) {}
 
   plan(memberCount: number): string[] {
-    const { node, args } = memberCommand();
+    const { node, args } = memberCommand("<store>", { crowded: this.crowded(), env: this.options.env });
     return [
       `local: ${Math.min(this.options.jobs, Math.max(memberCount, 1))} member(s) at a time (--jobs ${this.options.jobs}), each in its own process group`,
       `  each member: ${[node, ...args].join(" ")} <store> <key>`,
     ];
+  }
+
+  /** Members crowd the cores: each then runs on one thread (see membersCrowdCores). */
+  private crowded(): boolean {
+    return membersCrowdCores(this.options.jobs);
   }
 
   async check(): Promise<void> {}
@@ -72,15 +77,15 @@ export class LocalExecutor implements SweepExecutor {
   }
 
   private start(store: string, key: string): ChildProcess {
-    const { node, args, cwd } = memberCommand();
+    const { node, args, cwd, env } = memberCommand(store, { crowded: this.crowded(), env: this.options.env });
     const log = openSync(join(memberDir(store, key), MEMBER_FILES.log), "a");
     try {
       const child = spawn(node, [...args, store, key], {
         cwd,
         env: {
           ...(this.options.env ?? process.env),
+          ...env,
           SIM_SWEEP_WATCH_PARENT: "1",
-          ...(this.options.jobs > 1 ? { [MEMBER_TRACE_THREAD_ENV]: "0" } : {}),
         },
         // Own process group: a Ctrl-C at the terminal reaches only the sweep, which
         // then stops every member cleanly itself.

@@ -54,13 +54,18 @@ export interface SlurmExecutorOptions {
 /** Longest a cancelled array may take to leave the queue before the sweep stops waiting. */
 const CANCEL_WAIT_MS = 120_000;
 const COMMAND_TIMEOUT_MS = 60_000;
+/**
+ * A task gets one CPU unless --slurm-opt asks for more, and the tasks of an array fill
+ * the nodes' cores: each member runs on one thread (see membersCrowdCores).
+ */
+const SLURM_TASKS_CROWDED = true;
 
 export class SlurmExecutor implements SweepExecutor {
   readonly name = "slurm";
   constructor(private readonly options: SlurmExecutorOptions = {}) {}
 
   plan(memberCount: number): string[] {
-    const { node, args } = memberCommand();
+    const { node, args } = memberCommand("<store>", { crowded: SLURM_TASKS_CROWDED, env: this.env() });
     const limit = this.options.maxParallel ? `%${this.options.maxParallel}` : "";
     return [
       `slurm: one job array, sbatch --parsable --array=0-${Math.max(memberCount - 1, 0)}${limit} ${(this.options.sbatchOptions ?? []).join(" ")}`.trimEnd(),
@@ -83,7 +88,7 @@ export class SlurmExecutor implements SweepExecutor {
     const tasks = join(dir, "tasks.txt");
     const script = join(dir, "job.sh");
     await writeFile(tasks, `${keys.join("\n")}\n`);
-    await writeFile(script, jobScript(store, tasks), { mode: 0o755 });
+    await writeFile(script, jobScript(store, tasks, this.env()), { mode: 0o755 });
     const array = `0-${keys.length - 1}${this.options.maxParallel ? `%${this.options.maxParallel}` : ""}`;
     const logPattern = join(dir, "%A_%a.log");
     let jobId: string;
@@ -197,8 +202,14 @@ function expandRange(text: string): number[] {
  * The batch script: only paths this sweep chose, single-quoted; no scenario text.
  * `exec` so that Slurm's signals (scancel, time limit) reach the member directly.
  */
-function jobScript(store: string, tasks: string): string {
-  const { node, args, cwd } = memberCommand();
+function jobScript(store: string, tasks: string, env: Readonly<Record<string, string | undefined>>): string {
+  const command = memberCommand(store, { crowded: SLURM_TASKS_CROWDED, env });
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  return ["#!/bin/bash", `cd ${q(cwd)} || exit 1`, `exec ${[node, ...args, store, "--tasks", tasks].map(q).join(" ")}`, ""].join("\n");
+  return [
+    "#!/bin/bash",
+    `cd ${q(command.cwd)} || exit 1`,
+    ...Object.entries(command.env).map(([name, value]) => `export ${name}=${q(value)}`),
+    `exec ${[command.node, ...command.args, store, "--tasks", tasks].map(q).join(" ")}`,
+    "",
+  ].join("\n");
 }

@@ -24,6 +24,8 @@ export const STORE_FILES = {
   resultsJsonl: "results.jsonl",
   points: "points.csv",
   slurm: "slurm",
+  /** V8's code cache, shared by the members' Node processes (see member-command.ts). */
+  compileCache: ".node-compile-cache",
 } as const;
 
 export const MEMBER_FILES = {
