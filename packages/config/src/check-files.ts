@@ -1,23 +1,23 @@
 import { realpath, stat } from "node:fs/promises";
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import type { PathSegment } from "./positions.js";
 import { sourceOf } from "./positions.js";
 import { classifyHostPath, splitVolume } from "./host-paths.js";
+import type { NodeFile } from "./node-kind.js";
+import { nodeKind } from "./node-kinds.js";
 import { ProblemCollector, describePath, type ProblemInput } from "./problem.js";
 import type { Problem, ResolvedScenario } from "./types.js";
 
-interface FileCheck {
+/** A file to check and the key path it is named at. */
+interface FileCheck extends Omit<NodeFile, "key"> {
   path: readonly PathSegment[];
-  file: string;
-  /** "any": a file or a directory (a volume may bind either). */
-  kind: "file" | "directory" | "any";
-  what: string;
 }
 
 /**
- * Checks that every file a scenario refers to exists: renode platform and
- * firmware, the ML model, docker build contexts and their Dockerfile, docker
- * volume host paths, process working directories. Reads the file system; returns
+ * Checks that every file a scenario refers to exists: those each node's row of the
+ * table of node kinds names (renode platform and firmware, docker build contexts,
+ * their Dockerfile and volume host paths, process working directories) and the ML
+ * model. Reads the file system; returns
  * the problems (located in the scenario file when it was parsed from text).
  */
 export async function checkScenarioFiles(scenario: ResolvedScenario): Promise<Problem[]> {
@@ -92,29 +92,7 @@ function collectChecks(scenario: ResolvedScenario): FileCheck[] {
     checks.push(check);
   };
   for (const node of scenario.nodes) {
-    const at = (...rest: PathSegment[]) => ["nodes", node.group, ...rest];
-    switch (node.type) {
-      case "renode":
-        add({ path: at("platform"), file: node.platform, kind: "file", what: "renode platform" });
-        add({ path: at("firmware"), file: node.firmware, kind: "file", what: "firmware" });
-        break;
-      case "process":
-        add({ path: at("cwd"), file: node.cwd, kind: "directory", what: "working directory" });
-        break;
-      case "docker":
-        if (node.build) {
-          add({ path: at("build", "context"), file: node.build.context, kind: "directory", what: "docker build context" });
-          add({ path: at("build", "dockerfile"), file: resolve(node.build.context, node.build.dockerfile), kind: "file", what: "Dockerfile" });
-        }
-        node.volumes.forEach((volume, j) => {
-          const host = volume.slice(0, volume.indexOf(":"));
-          // Relative host paths were made absolute; a bare name is a named volume.
-          if (host.startsWith("/")) add({ path: at("volumes", j), file: host, kind: "any", what: "volume host path" });
-        });
-        break;
-      default:
-        break;
-    }
+    for (const { key, file, kind, what } of nodeKind(node.type).files?.(node) ?? []) add({ path: ["nodes", node.group, ...key], file, kind, what });
   }
   const ml = scenario.ml_inference;
   if (ml) {

@@ -1,4 +1,5 @@
 import { SCENARIO_LIMITS } from "./limits.js";
+import { nodeKind } from "./node-kinds.js";
 import { memberId } from "./node-names.js";
 import type { NodeEntry } from "./node-names.js";
 import type { PathSegment } from "./positions.js";
@@ -17,8 +18,8 @@ const NODE_ID = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 export function checkNodeLimits(ctx: ResolveContext, entries: readonly NodeEntry[]): void {
   for (const entry of entries) {
     checkIdLength(ctx, entry);
-    if (entry.type === "process" || entry.type === "docker") checkCommand(ctx, entry, ["command"], true);
-    else if (entry.type === "renode") checkCommand(ctx, entry, ["renode", "args"], false);
+    const command = entry.type === null ? undefined : nodeKind(entry.type).command;
+    if (command !== undefined) checkCommand(ctx, entry, command.args, command.env);
   }
 }
 

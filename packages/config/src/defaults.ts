@@ -1,6 +1,12 @@
-import type { SensorKind } from "./types.js";
+import { NODE_KINDS } from "./node-kinds.js";
+import type { NodeType } from "./types.js";
 
-/** Values used when a scenario leaves a key out (see docs/scenario-format.md). */
+/** Each node type's defaults, from its row of the table of node kinds. */
+type NodeDefaults = { readonly [T in NodeType]: (typeof NODE_KINDS)[T]["defaults"] };
+
+const nodeDefaults = Object.fromEntries(Object.entries(NODE_KINDS).map(([type, kind]) => [type, kind.defaults])) as NodeDefaults;
+
+/** Values used when a scenario leaves a key out (see docs/scenario-format.md); `<node type>.*` come from the table of node kinds. */
 export const SCENARIO_DEFAULTS = Object.freeze({
   seed: 0,
   time_quantum_us: 10_000,
@@ -15,13 +21,7 @@ export const SCENARIO_DEFAULTS = Object.freeze({
    * of many runs from filling the disk.
    */
   limits: Object.freeze({ sends_per_quantum: 100_000, log_lines: 100_000, log_bytes: 10 * 1024 * 1024 }),
-  sensor: Object.freeze({
-    sensors: Object.freeze<SensorKind[]>(["temperature"]),
-    period_ms: 1000,
-    payload_bytes: 32,
-  }),
-  gateway: Object.freeze({ batch: 1, processing_ms: 0 }),
-  docker: Object.freeze({ protocol: "stdio", dockerfile: "Dockerfile" }),
+  ...nodeDefaults,
   latency: Object.freeze({ default_latency_ms: 0, jitter_ms: 0, loss: 0 }),
   ml: Object.freeze({ edge_inference_ms: 10, cloud_inference_ms: 1, window: 8 }),
   /** Name of a scenario built in code (no file). */

@@ -35,3 +35,24 @@ export class ScenarioUnreadableError extends SimError {
     ];
   }
 }
+
+/** A node type outside the table of node kinds, e.g. in a resolved node built in code. */
+export class UnknownNodeTypeError extends SimError {
+  readonly type: unknown;
+  constructor(type: unknown, known: readonly string[]) {
+    super("SIM_NODE_TYPE_UNKNOWN", `unknown node type ${JSON.stringify(type)}; the node types are ${known.join(", ")}`);
+    this.type = type;
+  }
+}
+
+/**
+ * A value outside its type reached code written for every case of that type (see
+ * `assertNever`): data built in code around the types, or a bug.
+ */
+export class UnexpectedValueError extends SimError {
+  readonly value: unknown;
+  constructor(what: string, value: unknown) {
+    super("SIM_UNEXPECTED_VALUE", `unexpected ${what}: ${JSON.stringify(value) ?? String(value)}`);
+    this.value = value;
+  }
+}

@@ -1,5 +1,8 @@
-export { SimError, ScenarioInvalidError, ScenarioUnreadableError } from "./errors.js";
-export { EXTERNAL_NODE_TYPES } from "./types.js";
+export { SimError, ScenarioInvalidError, ScenarioUnreadableError, UnexpectedValueError, UnknownNodeTypeError } from "./errors.js";
+export { assertNever } from "./assert-never.js";
+export { EXTERNAL_NODE_TYPES, IN_PROCESS_NODE_TYPES, NODE_KINDS, NODE_TYPES, isInProcess, isInProcessNode, isNodeType, modelRunner, nodeKind } from "./node-kinds.js";
+export type { InProcessNodeType, LaunchedNodeType } from "./node-kinds.js";
+export type { KindContext, NodeBuilder, NodeFile, NodeInputOf, NodeKind, NodeRuns, ResolvedNodeOf } from "./node-kind.js";
 export { parseScenario, validateScenario, defineScenario } from "./validate.js";
 export { loadScenario } from "./load.js";
 export { parseOverride, parseKeyPath, parseOverrideValue, OverrideSyntaxError } from "./overrides.js";

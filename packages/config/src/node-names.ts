@@ -1,8 +1,6 @@
 import { SCENARIO_LIMITS } from "./limits.js";
 import type { NodeType } from "./types.js";
 
-const NODE_TYPES: readonly string[] = ["sensor", "gateway", "cloud", "process", "docker", "renode"];
-
 /** One entry of `nodes:` as written: a single node, or a group when it has `count`. */
 export interface NodeEntry {
   /** The YAML key. */
@@ -27,12 +25,16 @@ export type NameMeaning =
 
 const INDEX = /^(?:0|[1-9][0-9]*)$/;
 
-/** Reads entries from raw `nodes:` data, tolerating entries that failed the schema. */
-export function readEntries(nodes: unknown, isClean: (key: string) => boolean): NodeEntry[] {
+/**
+ * Reads entries from raw `nodes:` data, tolerating entries that failed the schema.
+ * `isNodeType` comes from the table of node kinds (passed in: the table's rows use
+ * this module).
+ */
+export function readEntries(nodes: unknown, isClean: (key: string) => boolean, isNodeType: (type: unknown) => type is NodeType): NodeEntry[] {
   if (nodes === null || typeof nodes !== "object" || Array.isArray(nodes)) return [];
   return Object.entries(nodes as Record<string, unknown>).map(([key, value]) => {
     const input = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-    const type = typeof input.type === "string" && NODE_TYPES.includes(input.type) ? (input.type as NodeType) : null;
+    const type = isNodeType(input.type) ? input.type : null;
     const count = input.count;
     const validCount = typeof count === "number" && Number.isInteger(count) && count >= 1 && count <= SCENARIO_LIMITS.maxNodes;
     return { key, input, type, size: validCount ? count : 1, grouped: count !== undefined, clean: isClean(key) };

@@ -2,8 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { PathSegment } from "./positions.js";
 import type { ProblemCollector } from "./problem.js";
 import { describePath, quote } from "./problem.js";
-import { NodeNames } from "./node-names.js";
-import type { NameMeaning } from "./node-names.js";
+import type { NameMeaning, NodeNames } from "./node-names.js";
 import { didYouMean } from "./suggest.js";
 
 /** What the resolution steps share. */
@@ -27,30 +26,6 @@ export function cleanChecker(badPaths: readonly (readonly PathSegment[])[]): (pa
 /** `path` made absolute against the scenario's folder. */
 export function absolute(ctx: ResolveContext, path: string): string {
   return isAbsolute(path) ? path : resolve(ctx.baseDir, path);
-}
-
-/**
- * Looks up a name that must denote a node able to receive messages, reporting an
- * unknown name or a receiver that cannot receive. Returns undefined after a problem.
- */
-export function receiverFor(ctx: ResolveContext, names: NodeNames, name: string, path: readonly PathSegment[]): NameMeaning | undefined {
-  const meaning = lookupName(ctx, names, name, path);
-  if (!meaning) return undefined;
-  const entry = meaning.entry;
-  if (entry.type === "sensor") {
-    ctx.problems.add({ code: "bad-target", path, message: `${describePath(path)} names the sensor ${quote(name)}, but sensors do not receive messages`, hint: "send to a gateway, cloud or external node" });
-    return undefined;
-  }
-  if (entry.type === "docker" && entry.input.protocol === "none") {
-    ctx.problems.add({
-      code: "bad-target",
-      path,
-      message: `${describePath(path)} names the docker node ${quote(name)}, which has \`protocol: none\` and so takes no messages`,
-      hint: "give it `protocol: stdio`, or send to another node",
-    });
-    return undefined;
-  }
-  return meaning;
 }
 
 /** Looks up a node or group name, reporting it when it names nothing. */

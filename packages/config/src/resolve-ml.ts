@@ -1,4 +1,5 @@
 import { SCENARIO_DEFAULTS } from "./defaults.js";
+import { modelRunner } from "./node-kinds.js";
 import type { NodeNames } from "./node-names.js";
 import { absolute } from "./resolve-context.js";
 import type { ResolveContext } from "./resolve-context.js";
@@ -27,7 +28,7 @@ export function resolveMl(ctx: ResolveContext, names: NodeNames, input: MlInfere
     });
     return null;
   }
-  const runner = placement === "edge" ? "gateway" : "cloud";
+  const runner = modelRunner(placement);
   if (!names.entries.some((e) => e.type === runner)) {
     ctx.problems.add({
       severity: "warning",

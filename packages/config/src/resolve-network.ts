@@ -1,4 +1,5 @@
 import { SCENARIO_DEFAULTS } from "./defaults.js";
+import { entryRuns } from "./node-kinds.js";
 import { NodeNames } from "./node-names.js";
 import type { NodeEntry } from "./node-names.js";
 import type { PathSegment } from "./positions.js";
@@ -6,7 +7,6 @@ import { describePath } from "./problem.js";
 import { lookupName } from "./resolve-context.js";
 import type { ResolveContext } from "./resolve-context.js";
 import type { LinkInput, NetworkInput, ResolvedLink, ResolvedNetwork } from "./types.js";
-import { EXTERNAL_NODE_TYPES } from "./types.js";
 
 /**
  * The network with defaults applied and every link's names resolved to concrete
@@ -47,10 +47,9 @@ export function resolveNetwork(ctx: ResolveContext, names: NodeNames, input: Net
   };
 }
 
+/** Takes part in lockstep (a service does not). */
 function isExternal(entry: NodeEntry): boolean {
-  // A docker service without the protocol does not take part in lockstep.
-  if (entry.type === "docker" && entry.input.protocol === "none") return false;
-  return (EXTERNAL_NODE_TYPES as readonly string[]).includes(entry.type ?? "");
+  return entryRuns(entry) === "external";
 }
 
 /**

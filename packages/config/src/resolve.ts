@@ -1,6 +1,7 @@
 import { checkNodeLimits } from "./check-limits.js";
 import { SCENARIO_DEFAULTS } from "./defaults.js";
 import { SCENARIO_LIMITS } from "./limits.js";
+import { isNodeType } from "./node-kinds.js";
 import { NodeNames, readEntries } from "./node-names.js";
 import type { PathSegment } from "./positions.js";
 import type { ProblemCollector } from "./problem.js";
@@ -34,7 +35,7 @@ export function resolveScenario(data: unknown, options: ResolveOptions, problems
   // Read a top-level value only when the schema accepted it.
   const pick = <K extends keyof ScenarioInput>(key: K): ScenarioInput[K] | undefined => (isClean([key]) ? (raw[key] as ScenarioInput[K]) : undefined);
 
-  const entries = readEntries(raw.nodes, (key) => isClean(["nodes", key]));
+  const entries = readEntries(raw.nodes, (key) => isClean(["nodes", key]), isNodeType);
   if (!checkNodeCount(ctx, entries)) return null;
   checkNodeLimits(ctx, entries);
   const names = new NodeNames(entries);

@@ -26,6 +26,10 @@ export interface ScenarioInput {
   limits?: LimitsInput;
 }
 
+/**
+ * A node as written. Each type's row in the table of node kinds (node-kinds.ts)
+ * says how it runs, resolves and is checked; its schema part is `<type>_node`.
+ */
 export type NodeInput =
   | SensorNodeInput
   | GatewayNodeInput
@@ -270,9 +274,6 @@ export type ResolvedNode =
   | ResolvedProcessNode
   | ResolvedDockerNode
   | ResolvedRenodeNode;
-
-/** Node types that run outside the coordinator's process and take part in lockstep. */
-export const EXTERNAL_NODE_TYPES = ["process", "docker", "renode"] as const;
 
 /**
  * One `links` rule. `from`/`to` keep what was written (a node id or a group name);

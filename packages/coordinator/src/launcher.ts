@@ -1,7 +1,9 @@
 /**
  * The contract between the harness and the packages that start external nodes
- * (process, Docker, Renode). The harness finds a launcher by node `type`, so a new
- * node type is one package implementing `NodeLauncher`, not an edit of the harness.
+ * (process, Docker, Renode). The harness finds a launcher by node `type`: a new
+ * launched node type is its row in `@sim/config`'s table of node kinds and one
+ * package implementing `NodeLauncher`, registered in the harness's default launchers
+ * (or passed to it in `launchers`).
  */
 import type { Problem, ResolvedNode, ResolvedScenario } from "@sim/config";
 import type { Logger } from "pino";

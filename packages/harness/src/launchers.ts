@@ -1,6 +1,5 @@
-import type { NodeType, ResolvedNode } from "@sim/config";
+import { EXTERNAL_NODE_TYPES, isInProcessNode, type LaunchedNodeType, type ResolvedNode, type ResolvedNodeOf } from "@sim/config";
 import type { NodeLauncher } from "@sim/coordinator";
-import { BUILTIN_NODE_TYPES } from "@sim/nodes";
 
 /** Any launcher, whatever node type it handles. */
 // `any`: each launcher narrows its own node type; the registry matches them by `type`.
@@ -15,19 +14,25 @@ export interface DefaultLaunchersOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+type Env = DefaultLaunchersOptions["env"];
+
 /**
- * The launchers sim ships, one per external node type, fresh for one run. Each
- * launcher's package is imported when a node of its type is first checked, so that a
- * run (and `sim validate`) pays only for the node types its scenario has: dockerode
- * and its 200 modules are not loaded for a scenario without Docker nodes.
+ * The launcher sim ships for each type the table of node kinds (`@sim/config`) has a
+ * launcher start: typed over those types, so that a launched row without its launcher
+ * here does not compile. Each launcher's package is imported when a node of its type
+ * is first checked, so that a run (and `sim validate`) pays only for the node types
+ * its scenario has: dockerode and its 200 modules are not loaded for a scenario
+ * without Docker nodes.
  */
+const LAUNCHERS: { readonly [T in LaunchedNodeType]: (env: Env) => Promise<NodeLauncher<ResolvedNodeOf<T>>> } = {
+  process: async (env) => (await import("@sim/launcher-process")).createProcessLauncher(env ? { inheritedEnv: env } : {}),
+  docker: async (env) => (await import("@sim/launcher-docker")).createDockerLauncher({ defaultHost: env?.DOCKER_HOST ?? null }),
+  renode: async (env) => (await import("@sim/launcher-renode")).createRenodeLauncher(env ? { env: { ...env } } : {}),
+};
+
+/** The launchers sim ships, one per launched node type, fresh for one run. */
 export function defaultLaunchers(options: DefaultLaunchersOptions = {}): AnyNodeLauncher[] {
-  const env = options.env;
-  return [
-    lazyLauncher("process", async () => (await import("@sim/launcher-process")).createProcessLauncher(env ? { inheritedEnv: env } : {})),
-    lazyLauncher("docker", async () => (await import("@sim/launcher-docker")).createDockerLauncher({ defaultHost: env?.DOCKER_HOST ?? null })),
-    lazyLauncher("renode", async () => (await import("@sim/launcher-renode")).createRenodeLauncher(env ? { env: { ...env } } : {})),
-  ];
+  return EXTERNAL_NODE_TYPES.map((type) => lazyLauncher(type, () => LAUNCHERS[type](options.env)));
 }
 
 /**
@@ -69,9 +74,9 @@ export class LauncherRegistry {
     return this.byType.get(type);
   }
 
-  /** Whether the node runs inside the coordinator's process. */
+  /** Whether the node runs inside the coordinator's process (built by `@sim/nodes`, no launcher). */
   static isBuiltin(node: ResolvedNode): boolean {
-    return (BUILTIN_NODE_TYPES as readonly NodeType[]).includes(node.type);
+    return isInProcessNode(node);
   }
 
   /** The scenario's external nodes grouped by type, in scenario order. */

@@ -2,6 +2,7 @@
  * The ML figures of a run: what the model decided against the ground truth the
  * sensors injected (`anomaly:` in the scenario), from the nodes that ran it.
  */
+import { modelRunner } from "@sim/config";
 import type { LatencyFigures, NodeSummary } from "@sim/coordinator";
 
 /** Confusion counts, precision, recall and decision latency of the nodes that ran the model. */
@@ -24,12 +25,10 @@ export interface MlDecisionFigures {
   decision_latency_ms: LatencyFigures | null;
 }
 
-/** The node type that runs the model at each placement. */
-const RUNNER = { edge: "gateway", cloud: "cloud" } as const;
-
 /** Adds up the decision counters of the nodes of the placement's type. */
 export function mlDecisionFigures(placement: "edge" | "cloud", nodes: Readonly<Record<string, NodeSummary>>, latency: Readonly<Record<string, LatencyFigures>>): MlDecisionFigures {
-  const sum = (counter: string) => Object.values(nodes).reduce((total, n) => total + (n.type === RUNNER[placement] ? (n.counters[counter] ?? 0) : 0), 0);
+  const runner = modelRunner(placement);
+  const sum = (counter: string) => Object.values(nodes).reduce((total, n) => total + (n.type === runner ? (n.counters[counter] ?? 0) : 0), 0);
   const tp = sum("true_positives");
   const fp = sum("false_positives");
   const fn = sum("false_negatives");

@@ -1,4 +1,4 @@
-import type { ResolvedNode, ResolvedScenario } from "@sim/config";
+import { isInProcess, modelRunner, type InProcessNodeType, type ResolvedNode, type ResolvedNodeOf, type ResolvedScenario } from "@sim/config";
 import type { InProcessNode } from "@sim/coordinator";
 import { CloudNode } from "./cloud.js";
 import { MlUnavailableError } from "./errors.js";
@@ -6,62 +6,68 @@ import { GatewayNode } from "./gateway.js";
 import { SensorNode } from "./sensor.js";
 import type { InferenceEngine, NodeServices } from "./types.js";
 
-/** Node types this package builds; every other type is external. */
-export const BUILTIN_NODE_TYPES = ["sensor", "gateway", "cloud"] as const;
+/** How this package builds the nodes of one in-process type. */
+interface Builtin<T extends InProcessNodeType> {
+  /** Every counter its nodes can produce (`ctx.count`), for fixed metrics columns. */
+  readonly counters: readonly string[];
+  create(node: ResolvedNodeOf<T>, scenario: ResolvedScenario, services: NodeServices): InProcessNode;
+}
 
-export type BuiltinNodeType = (typeof BUILTIN_NODE_TYPES)[number];
+/**
+ * One builder per type the table of node kinds (`@sim/config`) runs in-process:
+ * typed over those types, so that an in-process row without its builder here (or a
+ * builder for a type that is not in-process) does not compile.
+ */
+const BUILTINS: { readonly [T in InProcessNodeType]: Builtin<T> } = {
+  sensor: { counters: SensorNode.COUNTERS, create: (node) => new SensorNode(node) },
+  gateway: { counters: GatewayNode.COUNTERS, create: (node, scenario, services) => new GatewayNode(node, engineFor(node, scenario, services)) },
+  cloud: { counters: CloudNode.COUNTERS, create: (node, scenario, services) => new CloudNode(node, engineFor(node, scenario, services)) },
+};
+
+export type BuiltinNodeType = InProcessNodeType;
+
+/** Node types this package builds (the in-process rows of the table of node kinds); a launcher starts every other type. */
+export const BUILTIN_NODE_TYPES: readonly BuiltinNodeType[] = Object.freeze(Object.keys(BUILTINS) as BuiltinNodeType[]);
 
 /**
  * Every counter each built-in node type can produce (`ctx.count`), so that tables
  * of counters have the same columns whichever of them a run happened to reach.
  */
-export const BUILTIN_COUNTERS: Readonly<Record<BuiltinNodeType, readonly string[]>> = Object.freeze({
-  sensor: SensorNode.COUNTERS,
-  gateway: GatewayNode.COUNTERS,
-  cloud: CloudNode.COUNTERS,
-});
-
-/** The node type that runs the model at each placement. */
-const RUNS_MODEL = { edge: "gateway", cloud: "cloud" } as const;
+export const BUILTIN_COUNTERS: Readonly<Record<BuiltinNodeType, readonly string[]>> = Object.freeze(
+  Object.fromEntries(BUILTIN_NODE_TYPES.map((type) => [type, BUILTINS[type].counters])) as Record<BuiltinNodeType, readonly string[]>,
+);
 
 /** True when some node of the scenario will run the model: only then load one with `loadInference`. */
 export function needsInference(scenario: ResolvedScenario): boolean {
   const ml = scenario.ml_inference;
-  return ml !== null && scenario.nodes.some((n) => n.type === RUNS_MODEL[ml.placement]);
+  if (ml === null) return false;
+  const runner = modelRunner(ml.placement);
+  return scenario.nodes.some((n) => n.type === runner);
 }
 
 /**
- * Builds the in-process node for a built-in type, or returns null for an external
- * type (process, docker, renode). Throws MlUnavailableError when the node must
- * run the model and `services.inference` is missing.
+ * Builds the in-process node of a built-in type, or returns null for a type a
+ * launcher starts (process, docker, renode). Throws MlUnavailableError when the
+ * node must run the model and `services.inference` is missing.
  */
 export function createBuiltinNode(node: ResolvedNode, scenario: ResolvedScenario, services: NodeServices = {}): InProcessNode | null {
-  switch (node.type) {
-    case "sensor":
-      return new SensorNode(node);
-    case "gateway":
-      return new GatewayNode(node, engineFor(node.type, node.id, scenario, services));
-    case "cloud":
-      return new CloudNode(node, engineFor(node.type, node.id, scenario, services));
-    default:
-      return null;
-  }
+  if (!isInProcess(node.type)) return null;
+  // `node.type` picks the builder of `node`'s own type; TypeScript cannot relate the two through the union.
+  return (BUILTINS[node.type] as Builtin<InProcessNodeType>).create(node as ResolvedNodeOf<InProcessNodeType>, scenario, services);
 }
 
-function engineFor(type: "gateway" | "cloud", id: string, scenario: ResolvedScenario, services: NodeServices): InferenceEngine | null {
+function engineFor(node: ResolvedNodeOf<InProcessNodeType>, scenario: ResolvedScenario, services: NodeServices): InferenceEngine | null {
   const ml = scenario.ml_inference;
-  if (ml === null || RUNS_MODEL[ml.placement] !== type) return null;
+  if (ml === null || modelRunner(ml.placement) !== node.type) return null;
   const engine = services.inference;
   if (engine === undefined || engine === null) {
     throw new MlUnavailableError(
-      `node "${id}" runs the model (ml_inference placement ${ml.placement}) but no inference engine was given: ` +
+      `node "${node.id}" runs the model (ml_inference placement ${ml.placement}) but no inference engine was given: ` +
         "load one with loadInference(scenario.ml_inference) and pass it as services.inference",
     );
   }
   if (engine.placement !== ml.placement) {
-    throw new MlUnavailableError(
-      `node "${id}": the inference engine was loaded for placement ${engine.placement}, the scenario says ${ml.placement}`,
-    );
+    throw new MlUnavailableError(`node "${node.id}": the inference engine was loaded for placement ${engine.placement}, the scenario says ${ml.placement}`);
   }
   return engine;
 }

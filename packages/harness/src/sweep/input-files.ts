@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { ResolvedNode, ResolvedScenario } from "@sim/config";
+import { assertNever, isInProcessNode, type ResolvedNode, type ResolvedScenario } from "@sim/config";
 import { imageId } from "../reaper/docker-api.js";
 
 export interface InputFingerprint {
@@ -30,6 +30,8 @@ export class InputHasher {
     const images: { host: string | null; image: string }[] = [];
     if (scenario.ml_inference) wanted.push({ kind: "model", path: scenario.ml_inference.model_path });
     for (const node of uniqueGroups(scenario.nodes)) {
+      // In-process nodes read nothing but the scenario; every launched type must say what its nodes read.
+      if (isInProcessNode(node)) continue;
       switch (node.type) {
         case "renode":
           wanted.push({ kind: "platform", path: node.platform }, { kind: "firmware", path: node.firmware });
@@ -42,7 +44,7 @@ export class InputHasher {
           for (const path of await programFiles(node.command, node.cwd)) wanted.push({ kind: "program", path });
           break;
         default:
-          break;
+          assertNever(node, "node type");
       }
     }
     const shown = (path: string) => {
