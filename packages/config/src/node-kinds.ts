@@ -8,6 +8,7 @@
  * launcher does not compile.
  */
 import { UnknownNodeTypeError } from "./errors.js";
+import { actuatorKind } from "./kinds/actuator.js";
 import { cloudKind } from "./kinds/cloud.js";
 import { dockerKind } from "./kinds/docker.js";
 import { gatewayKind } from "./kinds/gateway.js";
@@ -23,6 +24,7 @@ export const NODE_KINDS = Object.freeze({
   sensor: sensorKind,
   gateway: gatewayKind,
   cloud: cloudKind,
+  actuator: actuatorKind,
   process: processKind,
   docker: dockerKind,
   renode: renodeKind,

@@ -165,6 +165,25 @@ describe("gateways", () => {
   });
 });
 
+describe("actuators", () => {
+  it("receive from a gateway's upstream and a sensor's target, members of a group by index", () => {
+    const s = ok(parse("duration_sec: 1\nnodes:\n  s: {type: sensor, count: 2, target: v}\n  g: {type: gateway, upstream: v_1}\n  v: {type: actuator, count: 2, deadline_ms: 12.5}\n"));
+    expect(sensors(s).map((n) => n.target)).toEqual(["v_0", "v_1"]);
+    expect(gateways(s)[0]!.upstream).toBe("v_1");
+    expect(s.nodes.filter((n) => n.type === "actuator")).toEqual([
+      { id: "v_0", group: "v", group_index: 0, group_size: 2, type: "actuator", deadline_ms: 12.5 },
+      { id: "v_1", group: "v", group_index: 1, group_size: 2, type: "actuator", deadline_ms: 12.5 },
+    ]);
+  });
+
+  it("have no deadline unless given one, and send nowhere", () => {
+    const s = ok(parse("duration_sec: 1\nnodes:\n  v: {type: actuator}\n"));
+    expect(s.nodes).toEqual([{ id: "v", group: "v", group_index: 0, group_size: 1, type: "actuator", deadline_ms: null }]);
+    expect(errors(parse("duration_sec: 1\nnodes:\n  v: {type: actuator, target: v}\n"))).toMatchObject([{ code: "unknown-key", path: ["nodes", "v", "target"] }]);
+    expect(errors(parse("duration_sec: 1\nnodes:\n  v: {type: actuator, deadline_ms: -1}\n"))).toMatchObject([{ code: "out-of-range", path: ["nodes", "v", "deadline_ms"] }]);
+  });
+});
+
 describe("external nodes and paths", () => {
   it("resolve paths against the scenario's folder and apply docker/renode defaults", async () => {
     const { scenario, warnings } = await loadScenario(`${validDir}external.yaml`);

@@ -34,6 +34,7 @@ export type NodeInput =
   | SensorNodeInput
   | GatewayNodeInput
   | CloudNodeInput
+  | ActuatorNodeInput
   | ProcessNodeInput
   | DockerNodeInput
   | RenodeNodeInput;
@@ -73,6 +74,13 @@ export interface GatewayNodeInput {
 export interface CloudNodeInput {
   type: "cloud";
   count?: number;
+}
+
+export interface ActuatorNodeInput {
+  type: "actuator";
+  count?: number;
+  /** A command applied later than this after the sample it was made from misses its deadline. */
+  deadline_ms?: number;
 }
 
 export interface ProcessNodeInput {
@@ -226,6 +234,12 @@ export interface ResolvedCloudNode extends ResolvedNodeBase {
   type: "cloud";
 }
 
+export interface ResolvedActuatorNode extends ResolvedNodeBase {
+  type: "actuator";
+  /** Null: no deadline. */
+  deadline_ms: number | null;
+}
+
 export interface ResolvedProcessNode extends ResolvedNodeBase {
   type: "process";
   command: string[];
@@ -271,6 +285,7 @@ export type ResolvedNode =
   | ResolvedSensorNode
   | ResolvedGatewayNode
   | ResolvedCloudNode
+  | ResolvedActuatorNode
   | ResolvedProcessNode
   | ResolvedDockerNode
   | ResolvedRenodeNode;

@@ -45,7 +45,7 @@ describe("createBuiltinNode", () => {
       ["in-process", "gw", "gateway"],
       ["in-process", "cloud", "cloud"],
     ]);
-    expect(BUILTIN_NODE_TYPES).toEqual(["sensor", "gateway", "cloud"]);
+    expect(BUILTIN_NODE_TYPES).toEqual(["sensor", "gateway", "cloud", "actuator"]);
   });
 
   it("demands an inference engine only from the node type that runs the model", () => {

@@ -1,5 +1,6 @@
 import { isInProcess, modelRunner, type InProcessNodeType, type ResolvedNode, type ResolvedNodeOf, type ResolvedScenario } from "@sim/config";
 import type { InProcessNode } from "@sim/coordinator";
+import { ActuatorNode } from "./actuator.js";
 import { CloudNode } from "./cloud.js";
 import { MlUnavailableError } from "./errors.js";
 import { GatewayNode } from "./gateway.js";
@@ -22,6 +23,7 @@ const BUILTINS: { readonly [T in InProcessNodeType]: Builtin<T> } = {
   sensor: { counters: SensorNode.COUNTERS, create: (node) => new SensorNode(node) },
   gateway: { counters: GatewayNode.COUNTERS, create: (node, scenario, services) => new GatewayNode(node, engineFor(node, scenario, services)) },
   cloud: { counters: CloudNode.COUNTERS, create: (node, scenario, services) => new CloudNode(node, engineFor(node, scenario, services)) },
+  actuator: { counters: ActuatorNode.COUNTERS, create: (node) => new ActuatorNode(node) },
 };
 
 export type BuiltinNodeType = InProcessNodeType;

@@ -1,4 +1,5 @@
 export { ANOMALY_THRESHOLD, DETECTOR_COUNTERS } from "./_detector.js";
+export { ActuatorNode } from "./actuator.js";
 export { CloudNode } from "./cloud.js";
 export { MlInferenceError, MlModelInvalidError, MlUnavailableError, UnknownSensorKindError } from "./errors.js";
 export { BUILTIN_COUNTERS, BUILTIN_NODE_TYPES, createBuiltinNode, needsInference } from "./factory.js";

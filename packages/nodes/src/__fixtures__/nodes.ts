@@ -1,6 +1,7 @@
 // Resolved nodes and scenarios for unit tests, as @sim/config would produce them.
 import { fileURLToPath } from "node:url";
 import type {
+  ResolvedActuatorNode,
   ResolvedCloudNode,
   ResolvedGatewayNode,
   ResolvedMlInference,
@@ -34,6 +35,10 @@ export function gateway(id: string, over: Partial<ResolvedGatewayNode> = {}): Re
 
 export function cloud(id: string): ResolvedCloudNode {
   return { ...base(id), type: "cloud" };
+}
+
+export function actuator(id: string, over: Partial<ResolvedActuatorNode> = {}): ResolvedActuatorNode {
+  return { ...base(id), type: "actuator", deadline_ms: null, ...over };
 }
 
 export function ml(placement: "edge" | "cloud", over: Partial<ResolvedMlInference> = {}): ResolvedMlInference {
