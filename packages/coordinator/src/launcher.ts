@@ -35,7 +35,11 @@ export interface LaunchContext {
   readonly signal?: AbortSignal;
 }
 
-/** A started external resource. `stop()` is idempotent and returns when it is really gone. */
+/**
+ * A started external resource. `stop()` is the one way to end it (the lockstep
+ * participant, `external`, has none): polite request, grace, then force; idempotent,
+ * and returns when the resource is really gone.
+ */
 export interface StartedNode extends AsyncDisposable {
   readonly id: string;
   /** The lockstep participant, or null for a resource that only lives for the run (a service container). */

@@ -113,7 +113,10 @@ export interface ExternalInit {
 
 /**
  * A node outside the coordinator's process (a child process, a container, an
- * emulator), advanced in lockstep at barriers of `time_quantum_us`.
+ * emulator), advanced in lockstep at barriers of `time_quantum_us`. It has no
+ * `stop`: the coordinator only starts and advances it, and whoever started the
+ * process or container behind it ends it (the harness through the launcher's
+ * `StartedNode.stop()`, an embedder by its own means), so that there is one stop path.
  */
 export interface ExternalNode {
   readonly kind: "external";
@@ -127,8 +130,6 @@ export interface ExternalNode {
    * (which names the node and quotes the offending line) on any failure.
    */
   advance(untilUs: TimeUs, inbound: InboundMessage[]): Promise<OutboundMessage[]>;
-  /** Polite stop, then force. Safe to call twice; resolves when the node is really gone. */
-  stop(): Promise<void>;
 }
 
 export type SimNode = InProcessNode | ExternalNode;

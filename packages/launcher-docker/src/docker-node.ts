@@ -190,7 +190,6 @@ class ContainerNode implements DockerStartedNode {
         exited: reportedExit,
         onLog: (level, msg) => this.#nodeLog(level, msg),
         diagnostics: () => this.#sink.tail().slice(-5).join("\n"),
-        stop: () => this.stop(),
       });
       this.external = this.#protocol;
     }

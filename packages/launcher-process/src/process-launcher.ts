@@ -270,7 +270,6 @@ async function launchProcess(
     exited: reportedExit,
     onLog: (level, msg) => toLog(`[${level}] ${msg}\n`, () => logger[level as "info"](msg)),
     diagnostics: () => [...tail, partial.length > 500 ? `${partial.slice(0, 500)}…` : partial].filter((line) => line !== "").join("\n"),
-    stop,
   });
 
   return {

@@ -115,7 +115,7 @@ describe("renode nodes in lockstep with the stand-in", () => {
 
   it("fails the node when the firmware prints more UART lines in a quantum than sends_per_quantum", async () => {
     const node = renodeNode({}, ["--standin-burst", "30"]);
-    const { external, pid } = await launch(node, scenarioWith([node], { limits: { sends_per_quantum: 30, log_lines: 100, log_bytes: 1024 * 1024 } }));
+    const { started, external, pid } = await launch(node, scenarioWith([node], { limits: { sends_per_quantum: 30, log_lines: 100, log_bytes: 1024 * 1024 } }));
     await external.start({ seed: 42, timeQuantumUs: 10_000 });
     for (let t = 10_000; t <= 100_000; t += 10_000) await external.advance(t, []);
     // The first reading and its 30 burst lines: 31 messages in the quantum ending at 110 ms.
@@ -125,12 +125,12 @@ describe("renode nodes in lockstep with the stand-in", () => {
     expect((error as Error).message).toMatch(/^node "mcu" failed: renode advance of the quantum ending at 0\.110000 s: the firmware printed more than 30 UART lines, each a message, in one quantum \(limits.sends_per_quantum\)/);
     expect((error as Error).cause).toMatchObject({ code: "SIM_NODE_TOO_MANY_SENDS", limit: 30 });
     expect(processAlive(pid)).toBe(false);
-    await external.stop();
+    await started.stop();
   });
 
   it("fails a quantum that exceeds quantum_wall_sec, naming the node, and kills the emulator", async () => {
     const node = renodeNode({}, ["--standin-hang-at-us", "50000"]);
-    const { external, pid } = await launch(node, scenarioWith([node], { timeouts: { startup_sec: 10, shutdown_grace_sec: 2, quantum_wall_sec: 1 } }));
+    const { started, external, pid } = await launch(node, scenarioWith([node], { timeouts: { startup_sec: 10, shutdown_grace_sec: 2, quantum_wall_sec: 1 } }));
     await external.start({ seed: 42, timeQuantumUs: 10_000 });
     for (let t = 10_000; t < 50_000; t += 10_000) await external.advance(t, []);
     const error = await external.advance(50_000, []).catch((e: unknown) => e);
@@ -140,18 +140,18 @@ describe("renode nodes in lockstep with the stand-in", () => {
     expect((error as Error).message).toMatch(/^node "mcu" failed: renode advance of the quantum ending at 0\.050000 s: .*quantum_wall_sec.*; the emulator was killed/);
     expect(processAlive(pid)).toBe(false);
     await expect(external.advance(60_000, [])).rejects.toBe(error);
-    await external.stop();
+    await started.stop();
   });
 
   it("fails cleanly when the emulator crashes, with its exit status and last words", async () => {
-    const { external, pid, ctx } = await launch(renodeNode({}, ["--standin-crash-at-us", "20000"]));
+    const { started, external, pid, ctx } = await launch(renodeNode({}, ["--standin-crash-at-us", "20000"]));
     await external.start({ seed: 42, timeQuantumUs: 10_000 });
     await external.advance(10_000, []);
     const error = await external.advance(20_000, []).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RenodeNodeFailedError);
     expect((error as Error).message).toMatch(/^node "mcu" failed: renode advance of the quantum ending at 0\.020000 s: .*Renode exited \(code 134\).*Fatal error/);
     expect(processAlive(pid)).toBe(false);
-    await external.stop();
+    await started.stop();
     expect(ctx.resources.processes.size).toBe(0);
   });
 

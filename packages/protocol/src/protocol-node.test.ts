@@ -279,13 +279,6 @@ describe("createProtocolNode", () => {
     expect(s.node.failure).toBeNull();
   });
 
-  it("stop() uses the launcher's stop when given", async () => {
-    let stopped = 0;
-    const s = scripted({ stop: async () => void stopped++ });
-    await s.node.stop();
-    expect(stopped).toBe(1);
-  });
-
   it("rejects a missing or invalid quantum deadline", () => {
     expect(() => scripted({ quantumWallMs: 0 })).toThrow(RangeError);
     expect(() => scripted({ quantumWallMs: Number.NaN })).toThrow(RangeError);

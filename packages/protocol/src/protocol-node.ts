@@ -44,16 +44,14 @@ export interface ProtocolNodeOptions {
   onLog?: (level: string, msg: string) => void;
   /** Recent free-text output (e.g. the tail of stderr), appended to failure messages. */
   diagnostics?: () => string;
-  /**
-   * The full stop of the resource behind the node (shutdown, grace, force), used by
-   * `stop()`. Default: `shutdown()` only.
-   */
-  stop?: () => Promise<void>;
 }
 
-/** An `ExternalNode` speaking the NDJSON protocol. */
+/**
+ * An `ExternalNode` speaking the NDJSON protocol. Ending the process or container
+ * behind it is its launcher's `StartedNode.stop()`, which begins with `shutdown()`.
+ */
 export interface ProtocolNode extends ExternalNode {
-  /** Sends `{"type":"shutdown"}` and ends the node's stdin. Idempotent; never rejects. */
+  /** Sends `{"type":"shutdown"}` and ends the node's stdin: the polite request to exit. Idempotent; never rejects. */
   shutdown(): Promise<void>;
   /** The failure that ended this node, if any. */
   readonly failure: ProtocolError | null;
@@ -191,10 +189,6 @@ class StreamProtocolNode implements ProtocolNode {
       stdin.end(encodeMessage({ type: "shutdown" }), done);
     });
     return this.shutdownPromise;
-  }
-
-  stop(): Promise<void> {
-    return this.opts.stop ? this.opts.stop() : this.shutdown();
   }
 
   // -------------------------------------------------------------------------

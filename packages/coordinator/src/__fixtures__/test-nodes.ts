@@ -97,5 +97,4 @@ export class FakeExternal implements ExternalNode {
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     return out;
   }
-  async stop(): Promise<void> {}
 }
