@@ -6,7 +6,7 @@ import { NodeFailedError } from "./errors.js";
 import { LatencyNetwork } from "./latency-network.js";
 import { createRng } from "./rng.js";
 import { MemoryTraceSink } from "./trace-sinks.js";
-import type { InboundMessage, SimNode } from "./types.js";
+import type { ExternalNode, InboundMessage, SimNode } from "./types.js";
 
 const latency = (ms: number, jitterMs = 0) => new LatencyNetwork({ default_latency_ms: ms, jitter_ms: jitterMs, loss: 0, bandwidth_kbps: null, links: [] });
 
@@ -244,5 +244,41 @@ describe("lockstep with external nodes", () => {
     expect(summary.messages.in_flight).toBe(1);
     expect(summary.events).toBe(10 + 9);
     expect(summary.nodes.x!.type).toBe("fake");
+  });
+
+  it("only starts and advances an external node, also when the run fails or is aborted: ending it is its launcher's", async () => {
+    /** Every property the engine reads from the node, by name. */
+    const watched = (node: ExternalNode, read: Set<string>): ExternalNode =>
+      new Proxy(node, {
+        get: (target, key) => {
+          if (typeof key === "string") read.add(key);
+          const value = Reflect.get(target, key) as unknown;
+          // Bound: the node's own reads of its fields are not the engine's.
+          return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+    const reads = { finished: new Set<string>(), failed: new Set<string>(), aborted: new Set<string>() };
+    const ends = {
+      finished: async () => (await run({ nodes: [watched(new FakeExternal("x"), reads.finished)] })).summary,
+      failed: async () => {
+        const x = new FakeExternal("x");
+        x.advance = async () => Promise.reject(new Error("pipe closed"));
+        return (await run({ nodes: [watched(x, reads.failed)] })).summary;
+      },
+      aborted: async () => {
+        const x = new FakeExternal("x");
+        x.advance = () => new Promise(() => {});
+        const coordinator = new Coordinator({ nodes: [watched(x, reads.aborted)], seed: 1, durationUs: 100_000 });
+        setTimeout(() => coordinator.abort("interrupted"), 30);
+        return coordinator.run();
+      },
+    };
+    expect((await ends.finished()).success).toBe(true);
+    expect((await ends.failed()).error?.code).toBe("SIM_NODE_FAILED");
+    expect((await ends.aborted()).aborted).toBe("interrupted");
+    // What the engine reads: the node's identity, start and advance, and nothing that could end it.
+    for (const read of Object.values(reads)) expect([...read].sort()).toEqual(["advance", "id", "kind", "start", "type"]);
+    // @ts-expect-error ExternalNode has no stop(): the StartedNode of its launcher ends it (checked by pnpm typecheck)
+    expect(new FakeExternal("x").stop).toBeUndefined();
   });
 });
