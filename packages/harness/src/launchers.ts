@@ -59,8 +59,9 @@ export function lazyLauncher(type: string, load: () => Promise<AnyNodeLauncher>)
 }
 
 /**
- * Launchers keyed by node type: a new external node type is one package that
- * implements NodeLauncher, passed in `launchers`, not an edit of the harness.
+ * Launchers keyed by node type. A new launched node type is its row in the table of
+ * node kinds (`@sim/config`) and one package implementing NodeLauncher, registered in
+ * LAUNCHERS above (a launched row without it does not compile) or passed in `launchers`.
  */
 export class LauncherRegistry {
   private readonly byType = new Map<string, AnyNodeLauncher>();
