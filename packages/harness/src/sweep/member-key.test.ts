@@ -39,7 +39,7 @@ function experiment(text: string, model = "weights v1"): string {
 async function keyOf(dir: string, set: string[] = [], seed?: number): Promise<string> {
   const { scenario: loaded } = await loadScenario(join(dir, "exp.yaml"), { overrides: set.map((s) => parseOverride(s)) });
   const resolved = seed === undefined ? loaded : { ...loaded, seed };
-  return memberKey({ scenario: resolved, inputs: await new InputHasher().fingerprints(resolved), simVersion: "1.2.3" });
+  return memberKey({ scenario: resolved, inputs: await new InputHasher().fingerprints(resolved), simVersion: "1.2.3" }).key;
 }
 
 describe("member keys", () => {
@@ -59,7 +59,7 @@ describe("member keys", () => {
     const key = await keyOf(dir);
     const others = [await keyOf(dir, ["nodes.g.batch=4"]), await keyOf(dir, [], 4), await keyOf(experiment(scenario, "weights v2"))];
     const { scenario: loaded } = await loadScenario(join(dir, "exp.yaml"));
-    others.push(memberKey({ scenario: loaded, inputs: await new InputHasher().fingerprints(loaded), simVersion: "1.2.4" }));
+    others.push(memberKey({ scenario: loaded, inputs: await new InputHasher().fingerprints(loaded), simVersion: "1.2.4" }).key);
     expect(new Set([key, ...others]).size).toBe(5);
   });
 

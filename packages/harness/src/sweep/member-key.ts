@@ -19,15 +19,30 @@ export interface MemberKeyInputs {
   simVersion: string;
 }
 
-export function memberKey(inputs: MemberKeyInputs): string {
-  return createHash("sha256").update(canonicalJson(keyMaterial(inputs))).digest("hex").slice(0, MEMBER_KEY_LENGTH);
+/** What a key hashes, in short: written to member.json, so that two keys can be told apart. */
+export interface KeyMaterial {
+  sim: string;
+  /** SHA-256 of the resolved scenario as hashed (canonical JSON, paths relative to its folder). */
+  scenario_sha256: string;
+  inputs: readonly InputFingerprint[];
 }
 
-/** What the key hashes, as data (also written to member.json so a key can be explained). */
-export function keyMaterial({ scenario, inputs, simVersion }: MemberKeyInputs): unknown {
+/**
+ * The key: SHA-256 of the canonical JSON of `{ sim, scenario, inputs }`, where the
+ * scenario leaves out what does not change the result. The scenario is turned into
+ * text once and the rest written around it: a sweep plans every member this way.
+ */
+export function memberKey({ scenario, inputs, simVersion }: MemberKeyInputs): { key: string; material: KeyMaterial } {
   // Where the scenario file is, what it is called and where outputs go do not change the result.
   const { source: _source, base_dir: baseDir, output: _output, name: _name, ...rest } = scenario;
-  return { sim: simVersion, scenario: relativePaths(rest, baseDir), inputs };
+  const scenarioJson = canonicalJson(relativePaths(rest, baseDir));
+  // canonicalJson({ sim, scenario, inputs }) with the scenario's text reused: keys in sorted order.
+  const text = `{"inputs":${canonicalJson(inputs)},"scenario":${scenarioJson},"sim":${JSON.stringify(simVersion)}}`;
+  return { key: sha256(text).slice(0, MEMBER_KEY_LENGTH), material: { sim: simVersion, scenario_sha256: sha256(scenarioJson), inputs } };
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 /** Absolute paths under the scenario's folder, written relative to it. */

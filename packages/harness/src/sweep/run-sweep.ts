@@ -30,7 +30,7 @@ import type { SweepExecutor } from "./executor.js";
 import { expandMembers, expandPoints, type SweepPoint } from "./expand.js";
 import { InputHasher } from "./input-files.js";
 import { LocalExecutor } from "./local-executor.js";
-import { keyMaterial, memberKey } from "./member-key.js";
+import { memberKey } from "./member-key.js";
 import { SlurmExecutor, type SlurmExecutorOptions } from "./slurm-executor.js";
 import { MEMBER_FILES, STORE_FILES, memberDir, readMemberResult, writeJsonAtomic, writeMemberSpec, type MemberResult, type MemberSpec } from "./store.js";
 import { acquireStoreLock } from "./store-lock.js";
@@ -278,8 +278,7 @@ async function planMembers(sweep: SweepDefinition, options: SweepRunOptions, exe
   for (const planned of expandMembers(points, sweep.replicates, baseSeed)) {
     const scenario = { ...resolved[planned.point.index]!, seed: planned.seed };
     const inputs = await hasher.fingerprints(scenario);
-    const material = keyMaterial({ scenario, inputs, simVersion: SIM_VERSION });
-    const key = memberKey({ scenario, inputs, simVersion: SIM_VERSION });
+    const { key, material } = memberKey({ scenario, inputs, simVersion: SIM_VERSION });
     members.push({
       key,
       point: planned.point,

@@ -16,6 +16,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Override } from "@sim/config";
+import type { KeyMaterial } from "./member-key.js";
 
 export const STORE_FILES = {
   sweep: "sweep.json",
@@ -46,8 +47,8 @@ export interface MemberSpec {
   parameters: Record<string, unknown>;
   overrides: Override[];
   keep_trace: boolean;
-  /** What the key hashes (the input files' hashes among it), to explain a key. */
-  key_material: unknown;
+  /** What the key hashes, in short (the scenario's hash, the input files' hashes), to explain a key. */
+  key_material: KeyMaterial;
 }
 
 export type MemberStatus = "succeeded" | "failed" | "interrupted";
