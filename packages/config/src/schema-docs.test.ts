@@ -172,3 +172,17 @@ describe("docs/scenario-format.md gives every default of SCENARIO_DEFAULTS next 
     expect(defaultCells("`type: docker`", "dockerfile")).toEqual([]);
   });
 });
+
+describe("docs/sweeps.md documents every key of sweep.schema.json", () => {
+  const sweepSchema = JSON.parse(readFileSync(new URL("../sweep.schema.json", import.meta.url), "utf8")) as Schema;
+  const sweepDoc = readFileSync(new URL("../../../docs/sweeps.md", import.meta.url), "utf8");
+  const spans = new Set([...sweepDoc.matchAll(/`([^`\n]+)`/g)].map((m) => m[1]!));
+  const keys = new Map<string, string>();
+  walk(sweepSchema, "#", keys, new Map());
+
+  it("writes every property name as a code span", () => {
+    expect([...keys.keys()]).toEqual(expect.arrayContaining(["scenario", "parameters", "zip", "replicates", "seed", "metrics"]));
+    const missing = [...keys].filter(([key]) => !spans.has(key) && !spans.has(`${key}:`)).map(([key, at]) => `${key} (${at})`);
+    expect(missing).toEqual([]);
+  });
+});
