@@ -76,7 +76,7 @@ describe("schema.json has each row's part, and only those", () => {
 
 describe("what the table says about each type", () => {
   it("splits the types into in-process ones and ones a launcher starts", () => {
-    expect(IN_PROCESS_NODE_TYPES).toEqual(["sensor", "gateway", "cloud", "actuator"]);
+    expect(IN_PROCESS_NODE_TYPES).toEqual(["sensor", "gateway", "cloud", "actuator", "module"]);
     expect(EXTERNAL_NODE_TYPES).toEqual(["process", "docker", "renode"]);
     expect([...IN_PROCESS_NODE_TYPES, ...EXTERNAL_NODE_TYPES].sort()).toEqual([...NODE_TYPES].sort());
     expect(NODE_TYPES.filter(isInProcess)).toEqual(IN_PROCESS_NODE_TYPES);
@@ -158,6 +158,7 @@ describe("the compiler holds the table to every type", () => {
         case "gateway":
         case "cloud":
         case "actuator":
+        case "module":
           return "in-process";
         case "process":
         case "docker":

@@ -12,6 +12,7 @@ import { actuatorKind } from "./kinds/actuator.js";
 import { cloudKind } from "./kinds/cloud.js";
 import { dockerKind } from "./kinds/docker.js";
 import { gatewayKind } from "./kinds/gateway.js";
+import { moduleKind } from "./kinds/module.js";
 import { processKind } from "./kinds/process.js";
 import { renodeKind } from "./kinds/renode.js";
 import { sensorKind } from "./kinds/sensor.js";
@@ -25,6 +26,7 @@ export const NODE_KINDS = Object.freeze({
   gateway: gatewayKind,
   cloud: cloudKind,
   actuator: actuatorKind,
+  module: moduleKind,
   process: processKind,
   docker: dockerKind,
   renode: renodeKind,

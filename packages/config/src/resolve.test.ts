@@ -184,6 +184,32 @@ describe("actuators", () => {
   });
 });
 
+describe("module nodes", () => {
+  it("resolve `module` against the scenario's folder, default `export` to default, and give each member its own params", () => {
+    const s = ok(parse("duration_sec: 1\nnodes:\n  w: {type: module, module: ./nodes/walker.ts, count: 2, params: {speed: 2, path: [1, 2]}}\n  s: {type: sensor, target: w_1}\n"));
+    const walkers = s.nodes.filter((n) => n.type === "module");
+    expect(walkers).toEqual([
+      { id: "w_0", group: "w", group_index: 0, group_size: 2, type: "module", module: "/experiments/nodes/walker.ts", export: "default", params: { speed: 2, path: [1, 2] } },
+      { id: "w_1", group: "w", group_index: 1, group_size: 2, type: "module", module: "/experiments/nodes/walker.ts", export: "default", params: { speed: 2, path: [1, 2] } },
+    ]);
+    // A module node receives, like any in-process node but a sensor.
+    expect(sensors(s)[0]!.target).toBe("w_1");
+    expect(walkers[0]!.params).not.toBe(walkers[1]!.params);
+  });
+
+  it("without `module` name the class registered in code; params default to {}", () => {
+    const s = ok(parse("duration_sec: 1\nnodes:\n  w: {type: module, export: Walker}\n"));
+    expect(s.nodes).toEqual([{ id: "w", group: "w", group_index: 0, group_size: 1, type: "module", module: null, export: "Walker", params: {} }]);
+  });
+
+  it("check the keys' shape only, at their positions", () => {
+    expect(errors(parse("duration_sec: 1\nnodes:\n  w: {type: module}\n"))).toMatchObject([{ code: "missing-one-of", path: ["nodes", "w"], line: 3, message: expect.stringMatching(/module.*export/) }]);
+    expect(errors(parse("duration_sec: 1\nnodes:\n  w: {type: module, export: 'not a name'}\n"))).toMatchObject([{ code: "bad-format", path: ["nodes", "w", "export"], line: 3 }]);
+    expect(errors(parse("duration_sec: 1\nnodes:\n  w: {type: module, module: x.ts, params: [1]}\n"))).toMatchObject([{ code: "wrong-type", path: ["nodes", "w", "params"] }]);
+    expect(errors(parse("duration_sec: 1\nnodes:\n  w: {type: module, module: x.ts, param: {}}\n"))).toMatchObject([{ code: "unknown-key", path: ["nodes", "w", "param"], hint: 'did you mean "params"?' }]);
+  });
+});
+
 describe("external nodes and paths", () => {
   it("resolve paths against the scenario's folder and apply docker/renode defaults", async () => {
     const { scenario, warnings } = await loadScenario(`${validDir}external.yaml`);

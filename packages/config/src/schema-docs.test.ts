@@ -97,6 +97,7 @@ const WHERE: Record<string, { heading: string; key: string }> = {
   "sensor.payload_bytes": { heading: "`type: sensor`", key: "payload_bytes" },
   "gateway.batch": { heading: "`type: gateway`", key: "batch" },
   "gateway.processing_ms": { heading: "`type: gateway`", key: "processing_ms" },
+  "module.export": { heading: "`type: module`", key: "export" },
   "docker.protocol": { heading: "`type: docker`", key: "protocol" },
   "docker.dockerfile": { heading: "`build`", key: "dockerfile" },
   "latency.default_latency_ms": { heading: "`network`", key: "default_latency_ms" },

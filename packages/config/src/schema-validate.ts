@@ -21,16 +21,30 @@ function validator(schema: JsonSchema): ValidateFunction {
   return validate;
 }
 
+/** Where the validated data sits, for schemas other than sim's own. */
+export interface SchemaPlace {
+  /** Key path of the data inside the scenario (problems are reported below it). */
+  at: readonly PathSegment[];
+  /** Hints that name keys of sim's own schemas ("a key of a gateway node"): only for data of those. */
+  scenarioHints: boolean;
+}
+
+const SCENARIO_ROOT: SchemaPlace = { at: [], scenarioHints: true };
+
 /**
  * Validates `data` against the JSON Schema and reports every error as a located
  * problem. Returns the key paths that had errors, so that later checks can skip
  * what is already known to be wrong instead of reporting it again.
  */
 export function validateAgainstSchema(data: unknown, problems: ProblemCollector, schema: JsonSchema = scenarioSchema): PathSegment[][] {
-  const validate = validator(schema);
+  return reportSchemaErrors(validator(schema), data, problems, SCENARIO_ROOT);
+}
+
+/** Runs a compiled validator and reports its errors as problems at `place` (see validateAgainstSchema). */
+export function reportSchemaErrors(validate: ValidateFunction, data: unknown, problems: ProblemCollector, place: SchemaPlace): PathSegment[][] {
   if (validate(data)) return [];
   const errors = relevantErrors(validate.errors ?? []);
-  const translated = errors.map((error) => translate(error, data));
+  const translated = errors.map((error) => translate(error, data, place));
   const suggested = new Set(translated.filter((p) => p.suggestion !== undefined).map((p) => pathKey([...p.problem.path.slice(0, -1), p.suggestion!])));
   const bad: PathSegment[][] = [];
   const seen = new Set<string>();
@@ -63,8 +77,8 @@ interface Translated {
   suggestion?: string;
 }
 
-function translate(error: ErrorObject, root: unknown): Translated {
-  const path = toPath(error.instancePath, root);
+function translate(error: ErrorObject, root: unknown, place: SchemaPlace): Translated {
+  const path = [...place.at, ...toPath(error.instancePath, root)];
   const where = describePath(path);
   const parent = error.parentSchema as JsonSchema | undefined;
   const data: unknown = error.data;
@@ -77,7 +91,8 @@ function translate(error: ErrorObject, root: unknown): Translated {
       const suggestion = closestMatch(key, allowed);
       const owner = parent?.title as string | undefined;
       const inNode = isNodePath(path) && owner ? ` (a ${owner})` : "";
-      const hint = suggestion !== undefined ? `did you mean "${suggestion}"?` : elsewhereHint(key, owner) ?? `allowed keys here: ${allowed.join(", ")}`;
+      const elsewhere = place.scenarioHints ? elsewhereHint(key, owner) : undefined;
+      const hint = suggestion !== undefined ? `did you mean "${suggestion}"?` : elsewhere ?? `allowed keys here: ${allowed.join(", ")}`;
       return {
         problem: { code: "unknown-key", path: [...path, key], at: "key", message: `unknown key ${quote(key)} ${path.length === 0 ? "at the top level" : `in ${where}`}${inNode}`, hint },
         ...(suggestion !== undefined ? { suggestion } : {}),

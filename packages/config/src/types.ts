@@ -35,6 +35,7 @@ export type NodeInput =
   | GatewayNodeInput
   | CloudNodeInput
   | ActuatorNodeInput
+  | ModuleNodeInput
   | ProcessNodeInput
   | DockerNodeInput
   | RenodeNodeInput;
@@ -81,6 +82,22 @@ export interface ActuatorNodeInput {
   count?: number;
   /** A command applied later than this after the sample it was made from misses its deadline. */
   deadline_ms?: number;
+}
+
+/**
+ * A node written in TypeScript or JavaScript (docs/custom-nodes.md): the class
+ * `export` of the file `module`, or with no `module` the class registered under
+ * `export` in code (runScenario's `nodeTypes`).
+ */
+export interface ModuleNodeInput {
+  type: "module";
+  count?: number;
+  /** The module file, relative to the scenario file. */
+  module?: string;
+  /** The exported class; default `default` when `module` is given. */
+  export?: string;
+  /** The node's own parameters, checked against its class's `paramsSchema`. */
+  params?: Record<string, unknown>;
 }
 
 export interface ProcessNodeInput {
@@ -240,6 +257,16 @@ export interface ResolvedActuatorNode extends ResolvedNodeBase {
   deadline_ms: number | null;
 }
 
+export interface ResolvedModuleNode extends ResolvedNodeBase {
+  type: "module";
+  /** Absolute path of the module file; null: the class registered in code under `export`. */
+  module: string | null;
+  /** The exported (or registered) class's name; `default` for a default export. */
+  export: string;
+  /** As written (`{}` when absent); its shape is checked against the class's `paramsSchema` by the harness. */
+  params: Record<string, unknown>;
+}
+
 export interface ResolvedProcessNode extends ResolvedNodeBase {
   type: "process";
   command: string[];
@@ -286,6 +313,7 @@ export type ResolvedNode =
   | ResolvedGatewayNode
   | ResolvedCloudNode
   | ResolvedActuatorNode
+  | ResolvedModuleNode
   | ResolvedProcessNode
   | ResolvedDockerNode
   | ResolvedRenodeNode;

@@ -5,6 +5,7 @@ export type { SimulationLauncherOptions, CleanupReport, LaunchedRun } from "./si
 export { defaultLaunchers, LauncherRegistry } from "./launchers.js";
 export type { DefaultLaunchersOptions } from "./launchers.js";
 export type { AnyNodeLauncher } from "./launchers.js";
+export type { CustomNodeTypes } from "./custom-nodes/check-module-nodes.js";
 export type { RunPlan } from "./plan.js";
 export type { TraceEvent } from "./trace-events.js";
 export { OUTPUT_FILES } from "./outputs.js";

@@ -24,6 +24,7 @@ import {
 } from "@sim/coordinator";
 import { pino, type Logger } from "pino";
 import { NondeterminismError, RunInterruptedError, RunTimeoutError } from "./errors.js";
+import type { CustomNodeTypes } from "./custom-nodes/check-module-nodes.js";
 import type { AnyNodeLauncher } from "./launchers.js";
 import { dockerEndpoints, type DockerEndpoint } from "./docker-endpoints.js";
 import { mlDecisionFigures, type MlDecisionFigures } from "./ml-summary.js";
@@ -81,6 +82,12 @@ export interface RunOptions {
   checkDeterminism?: boolean;
   /** Launchers by node type; default: process, docker, renode. */
   launchers?: readonly AnyNodeLauncher[];
+  /**
+   * In-process node types written in code, by name: a `type: module` entry without a
+   * `module` file takes the class its `export` names here (docs/custom-nodes.md). The
+   * counterpart of `launchers` for nodes that run in sim's own process.
+   */
+  nodeTypes?: CustomNodeTypes;
   /** sim's state folder (run registry); default `$XDG_STATE_HOME/sim` or `~/.local/state/sim`. */
   stateDir?: string;
   /** Default: silent. */
@@ -177,6 +184,7 @@ async function runOnce(scenario: ResolvedScenario, warnings: Problem[], options:
   const launcher = new SimulationLauncher(scenario, {
     runId,
     launchers: options.launchers,
+    ...(options.nodeTypes !== undefined ? { nodeTypes: options.nodeTypes } : {}),
     stateDir: options.stateDir ?? defaultStateDir(process.env, homedir()),
     logDir: options.dryRun ? null : join(outDir, OUTPUT_FILES.logs),
     logger,

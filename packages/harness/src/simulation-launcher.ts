@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { checkScenarioFiles, locateProblems, type Problem, type ResolvedNode, type ResolvedScenario } from "@sim/config";
-import type { LaunchContext, SimNode, StartedNode } from "@sim/coordinator";
+import { checkScenarioFiles, locateProblems, ScenarioInvalidError, type Problem, type ResolvedNode, type ResolvedScenario } from "@sim/config";
+import type { InProcessNode, LaunchContext, SimNode, StartedNode } from "@sim/coordinator";
 import { createBuiltinNode, INFERENCE_RUNTIME_HINT, inferenceRuntimeProblem, loadInference, needsInference, type InferenceEngine } from "@sim/nodes";
 import { commandLine, findRunProcesses, KILL_WAIT_MS, removeRunCgroups, SIGKILL_AFTER_MS, terminateRun } from "@sim/process-tree";
 import { pino, type Logger } from "pino";
+import { checkModuleNodes, type CustomNodeTypes } from "./custom-nodes/check-module-nodes.js";
+import { ModuleImporter } from "./custom-nodes/import-module.js";
 import { LaunchFailedError } from "./errors.js";
 import { defaultLaunchers, LauncherRegistry, type AnyNodeLauncher } from "./launchers.js";
 import { listRunContainers, listRunNetworks } from "./reaper/docker-api.js";
@@ -13,6 +15,8 @@ import type { RunRecord } from "./resources/run-record.js";
 export interface SimulationLauncherOptions {
   /** Launchers by node type; default: process, docker and renode. */
   launchers?: readonly AnyNodeLauncher[];
+  /** Classes of `module` nodes without a `module` file, by the name their `export` gives (docs/custom-nodes.md). */
+  nodeTypes?: CustomNodeTypes;
   /** Id carried by every process, container and network of the run; default: a fresh one. */
   runId?: string;
   /** sim's state folder: the run registry goes to `<stateDir>/runs/<runId>.json`. */
@@ -78,6 +82,9 @@ export class SimulationLauncher {
   private resources: RunRegistry | null = null;
   private started: StartedNode[] = [];
   private inference: InferenceEngine | null = null;
+  private readonly importer = new ModuleImporter();
+  /** The `module` nodes validate() built, for launch() to use; null until then. */
+  private moduleNodes: Map<string, InProcessNode> | null = null;
   private shuttingDown: Promise<CleanupReport> | null = null;
   private launching: Promise<LaunchedRun> | null = null;
   private launchFailed = false;
@@ -96,6 +103,7 @@ export class SimulationLauncher {
    */
   async validate(): Promise<Problem[]> {
     const problems = await checkScenarioFiles(this.scenario);
+    problems.push(...(await this.checkModuleNodes(problems)));
     if (needsInference(this.scenario)) {
       const missing = await inferenceRuntimeProblem();
       if (missing !== null) problems.push(...locateProblems(this.scenario, [missingInferenceRuntime(missing, this.scenario)]));
@@ -109,6 +117,18 @@ export class SimulationLauncher {
       problems.push(...locateProblems(this.scenario, await launcher.check(nodes, this.scenario)));
     }
     return withoutDuplicates(problems);
+  }
+
+  /**
+   * Loads the `module` nodes' code and builds them (kept for launch()); returns their
+   * problems. A group whose module file `fileProblems` already reports missing is not loaded.
+   */
+  private async checkModuleNodes(fileProblems: readonly Problem[]): Promise<Problem[]> {
+    if (!this.scenario.nodes.some((node) => node.type === "module")) return [];
+    const skipGroups = new Set(fileProblems.filter((p) => p.path[0] === "nodes" && p.path[2] === "module").map((p) => String(p.path[1])));
+    const checked = await checkModuleNodes(this.scenario, { importer: this.importer, nodeTypes: this.options.nodeTypes, skipGroups });
+    this.moduleNodes = checked.nodes;
+    return checked.problems;
   }
 
   /** What each external node would start, for a dry run. No I/O. */
@@ -135,8 +155,14 @@ export class SimulationLauncher {
     }
     const builtin = new Map<string, SimNode>();
     try {
+      // Without validate() first (an embedder's choice), the module nodes are checked and built here.
+      if (this.moduleNodes === null) {
+        const problems = await this.checkModuleNodes([]);
+        if (problems.length > 0) throw new ScenarioInvalidError(problems);
+      }
+      const modules = this.moduleNodes;
       for (const node of this.scenario.nodes) {
-        const built = createBuiltinNode(node, this.scenario, { inference: this.inference });
+        const built = modules?.get(node.id) ?? createBuiltinNode(node, this.scenario, { inference: this.inference });
         if (built !== null) builtin.set(node.id, built);
       }
     } catch (error) {

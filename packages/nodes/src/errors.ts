@@ -36,3 +36,18 @@ export class UnknownSensorKindError extends SimError {
     this.kind = kind;
   }
 }
+
+/**
+ * A `module` node cannot be built: no class was given for it (`missing`), its
+ * constructor threw (`threw`, the error as `cause`), or it built something that is
+ * not an in-process node with the node's id (`not-a-node`).
+ */
+export class CustomNodeError extends SimError {
+  readonly node: string;
+  readonly reason: "missing" | "threw" | "not-a-node";
+  constructor(node: string, reason: CustomNodeError["reason"], message: string, options?: { cause?: unknown }) {
+    super("SIM_CUSTOM_NODE_INVALID", message, options);
+    this.node = node;
+    this.reason = reason;
+  }
+}

@@ -45,7 +45,7 @@ describe("createBuiltinNode", () => {
       ["in-process", "gw", "gateway"],
       ["in-process", "cloud", "cloud"],
     ]);
-    expect(BUILTIN_NODE_TYPES).toEqual(["sensor", "gateway", "cloud", "actuator"]);
+    expect(BUILTIN_NODE_TYPES).toEqual(["sensor", "gateway", "cloud", "actuator", "module"]);
   });
 
   it("demands an inference engine only from the node type that runs the model", () => {

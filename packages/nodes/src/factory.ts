@@ -1,8 +1,9 @@
-import { isInProcess, modelRunner, type InProcessNodeType, type ResolvedNode, type ResolvedNodeOf, type ResolvedScenario } from "@sim/config";
+import { isInProcess, modelRunner, type InProcessNodeType, type ResolvedModuleNode, type ResolvedNode, type ResolvedNodeOf, type ResolvedScenario } from "@sim/config";
 import type { InProcessNode } from "@sim/coordinator";
 import { ActuatorNode } from "./actuator.js";
 import { CloudNode } from "./cloud.js";
-import { MlUnavailableError } from "./errors.js";
+import { createCustomNode, type CustomNodeType } from "./custom-node.js";
+import { CustomNodeError, MlUnavailableError } from "./errors.js";
 import { GatewayNode } from "./gateway.js";
 import { SensorNode } from "./sensor.js";
 import type { InferenceEngine, NodeServices } from "./types.js";
@@ -24,6 +25,8 @@ const BUILTINS: { readonly [T in InProcessNodeType]: Builtin<T> } = {
   gateway: { counters: GatewayNode.COUNTERS, create: (node, scenario, services) => new GatewayNode(node, engineFor(node, scenario, services)) },
   cloud: { counters: CloudNode.COUNTERS, create: (node, scenario, services) => new CloudNode(node, engineFor(node, scenario, services)) },
   actuator: { counters: ActuatorNode.COUNTERS, create: (node) => new ActuatorNode(node) },
+  // Its counters are the author's: metrics.csv adds a column for each one a run produced.
+  module: { counters: [], create: (node, _scenario, services) => createCustomNode(node, customTypeFor(node, services)) },
 };
 
 export type BuiltinNodeType = InProcessNodeType;
@@ -50,7 +53,8 @@ export function needsInference(scenario: ResolvedScenario): boolean {
 /**
  * Builds the in-process node of a built-in type, or returns null for a type a
  * launcher starts (process, docker, renode). Throws MlUnavailableError when the
- * node must run the model and `services.inference` is missing.
+ * node must run the model and `services.inference` is missing, and CustomNodeError
+ * when a `module` node has no class in `services.customNodeType` or cannot be built with it.
  */
 export function createBuiltinNode(node: ResolvedNode, scenario: ResolvedScenario, services: NodeServices = {}): InProcessNode | null {
   if (!isInProcess(node.type)) return null;
@@ -72,4 +76,13 @@ function engineFor(node: ResolvedNodeOf<InProcessNodeType>, scenario: ResolvedSc
     throw new MlUnavailableError(`node "${node.id}": the inference engine was loaded for placement ${engine.placement}, the scenario says ${ml.placement}`);
   }
   return engine;
+}
+
+function customTypeFor(node: ResolvedModuleNode, services: NodeServices): CustomNodeType {
+  const type = services.customNodeType?.(node);
+  if (type === undefined) {
+    const from = node.module === null ? `registered as "${node.export}"` : `"${node.export}" of ${node.module}`;
+    throw new CustomNodeError(node.id, "missing", `module node "${node.id}" needs its class (${from}) and none was given: pass it as services.customNodeType`);
+  }
+  return type;
 }

@@ -1,7 +1,8 @@
 export { ANOMALY_THRESHOLD, DETECTOR_COUNTERS } from "./_detector.js";
 export { ActuatorNode } from "./actuator.js";
 export { CloudNode } from "./cloud.js";
-export { MlInferenceError, MlModelInvalidError, MlUnavailableError, UnknownSensorKindError } from "./errors.js";
+export { createCustomNode, isConstructor } from "./custom-node.js";
+export { CustomNodeError, MlInferenceError, MlModelInvalidError, MlUnavailableError, UnknownSensorKindError } from "./errors.js";
 export { BUILTIN_COUNTERS, BUILTIN_NODE_TYPES, createBuiltinNode, needsInference } from "./factory.js";
 export { GatewayNode } from "./gateway.js";
 export { inferenceRuntimeProblem, loadInference, INFERENCE_RUNTIME, INFERENCE_RUNTIME_HINT } from "./inference.js";
@@ -9,6 +10,7 @@ export { SENSOR_KINDS, sensorKind } from "./sensor-kinds.js";
 export { SensorNode } from "./sensor.js";
 export { msToUs, secToUs } from "./time.js";
 export type { BuiltinNodeType } from "./factory.js";
+export type { CustomNodeType } from "./custom-node.js";
 export type { LoadInferenceOptions } from "./inference.js";
 export type { SensorKindSpec } from "./sensor-kinds.js";
 export type { GatewayAggregate, InferenceEngine, InferenceStats, NodeServices, SensorReading } from "./types.js";

@@ -1,4 +1,6 @@
+import type { ResolvedModuleNode } from "@sim/config";
 import type { TimeUs } from "@sim/coordinator";
+import type { CustomNodeType } from "./custom-node.js";
 
 /** Payload a sensor sends: one reading per kind it measures. */
 export interface SensorReading {
@@ -57,4 +59,9 @@ export interface InferenceEngine {
 export interface NodeServices {
   /** Required when the scenario places inference on a gateway or cloud node. */
   inference?: InferenceEngine | null;
+  /**
+   * The class of each `module` node; required when the scenario has any. The harness
+   * loads them from their files, or takes them from runScenario's `nodeTypes`.
+   */
+  customNodeType?: (node: ResolvedModuleNode) => CustomNodeType | undefined;
 }

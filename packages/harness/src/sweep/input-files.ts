@@ -1,18 +1,19 @@
 /**
  * Content hashes of the files a run reads besides the scenario: ML models,
  * firmware and platform files, Docker build contexts (or the id of a prebuilt
- * image), and the program files of process nodes. A member's key includes them,
- * so that editing a model or a node's code makes a new member.
+ * image), the program files of process nodes and the module files of module
+ * nodes. A member's key includes them, so that editing a model or a node's code
+ * makes a new member.
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import { assertNever, isInProcessNode, type ResolvedNode, type ResolvedScenario } from "@sim/config";
+import { assertNever, type ResolvedNode, type ResolvedScenario } from "@sim/config";
 import { imageId } from "../reaper/docker-api.js";
 
 export interface InputFingerprint {
-  /** What it is: "model", "firmware", "platform", "build context", "image", "program". */
+  /** What it is: "model", "firmware", "platform", "build context", "image", "program", "node module". */
   kind: string;
   /** Relative to the scenario's folder when inside it, else absolute; the image name for images. */
   name: string;
@@ -30,9 +31,17 @@ export class InputHasher {
     const images: { host: string | null; image: string }[] = [];
     if (scenario.ml_inference) wanted.push({ kind: "model", path: scenario.ml_inference.model_path });
     for (const node of uniqueGroups(scenario.nodes)) {
-      // In-process nodes read nothing but the scenario; every launched type must say what its nodes read.
-      if (isInProcessNode(node)) continue;
+      // Every node type must say what its nodes read besides the scenario.
       switch (node.type) {
+        case "sensor":
+        case "gateway":
+        case "cloud":
+        case "actuator":
+          break;
+        case "module":
+          // The module file itself; what it imports is not followed (docs/custom-nodes.md).
+          if (node.module !== null) wanted.push({ kind: "node module", path: node.module });
+          break;
         case "renode":
           wanted.push({ kind: "platform", path: node.platform }, { kind: "firmware", path: node.firmware });
           break;

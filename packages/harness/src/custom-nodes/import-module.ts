@@ -1,0 +1,57 @@
+import { existsSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { dirname, extname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/** Extensions of the module files tsx transpiles; anything else goes to Node's own import(). */
+const TYPESCRIPT = new Set([".ts", ".mts", ".cts"]);
+
+/** Extensions a node module may have (docs/custom-nodes.md). */
+export const MODULE_EXTENSIONS: readonly string[] = Object.freeze([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
+
+/**
+ * Imports the module files of one run's custom nodes, each once. TypeScript goes
+ * through tsx's scoped loader on every Node version sim supports (Node 20 cannot strip
+ * types, and one loader everywhere means a module that loads on one Node loads on the
+ * other; see docs/custom-nodes.md for the choice and its cost); JavaScript through
+ * Node's import(), which costs nothing more.
+ */
+export class ModuleImporter {
+  private readonly loaded = new Map<string, Promise<Record<string, unknown>>>();
+
+  /** The module's exports; rejects with whatever loading or evaluating it threw. */
+  import(file: string): Promise<Record<string, unknown>> {
+    let exports = this.loaded.get(file);
+    if (exports === undefined) {
+      exports = TYPESCRIPT.has(extname(file)) ? importTypeScript(file) : (import(pathToFileURL(file).href) as Promise<Record<string, unknown>>);
+      this.loaded.set(file, exports);
+    }
+    return exports;
+  }
+}
+
+/**
+ * One tsx namespace per file, turned off once the file is imported: its hooks only
+ * apply to imports under that namespace, so nothing else in the process is transpiled,
+ * and a module is evaluated afresh for every run. The file's own tsconfig.json (the
+ * nearest one above it) decides how it is transpiled, never the one of the folder
+ * sim happens to run in: the same module behaves the same from anywhere.
+ */
+async function importTypeScript(file: string): Promise<Record<string, unknown>> {
+  // tsx (and esbuild with it) is loaded only for a run that has a TypeScript module.
+  const { register } = await import("tsx/esm/api");
+  const api = register({ namespace: randomUUID(), tsconfig: nearestTsconfig(dirname(file)) ?? false });
+  try {
+    return (await api.import(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  } finally {
+    await api.unregister();
+  }
+}
+
+function nearestTsconfig(dir: string): string | null {
+  for (let at = dir; ; at = dirname(at)) {
+    const candidate = join(at, "tsconfig.json");
+    if (existsSync(candidate)) return candidate;
+    if (dirname(at) === at) return null;
+  }
+}
