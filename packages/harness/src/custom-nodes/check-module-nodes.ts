@@ -205,7 +205,7 @@ function className(type: CustomNodeType, node: ResolvedModuleNode): string {
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   // tsx's transform errors put the position on the second line: keep the first two.
-  return text.split("\n").filter((l) => l.trim() !== "").slice(0, 2).join(": ");
+  return text.split("\n").map((l) => l.trim()).filter((l) => l !== "").slice(0, 2).join(" ");
 }
 
 /** The folder of sim's own packages (`packages/`, or `node_modules/@sim/` installed): their frames are never where a module went wrong. */
@@ -217,8 +217,11 @@ const SIM_PACKAGES = `${dirname(dirname(dirname(dirname(fileURLToPath(import.met
  */
 function thrownAt(error: unknown, scenario: ResolvedScenario): string | null {
   if (!(error instanceof Error) || typeof error.stack !== "string") return null;
-  for (const match of error.stack.matchAll(/(file:\/\/[^\s)?]+)(?:\?[^\s):]*)?:(\d+):(\d+)/g)) {
-    const file = fileURLToPath(match[1]!);
+  for (const line of error.stack.split("\n").slice(1)) {
+    // `at f (file:///x.mjs:3:8)` for ES modules, `at f (/x.ts:3:8)` for CommonJS and source-mapped ones, maybe with tsx's `?namespace` query.
+    const match = /\(?((?:file:\/\/)?\/[^\s()?]*?)(?:\?[^\s()]*)?:(\d+):(\d+)\)?\s*$/.exec(line);
+    if (match === null) continue;
+    const file = match[1]!.startsWith("file://") ? fileURLToPath(match[1]!) : match[1]!;
     // Test fixtures live inside the packages but stand for an author's code.
     if (file.includes("/node_modules/") || (file.startsWith(SIM_PACKAGES) && !file.includes("/__fixtures__/"))) continue;
     return `${shownPath(scenario, file)}:${match[2]}:${match[3]}`;

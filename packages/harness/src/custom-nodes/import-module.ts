@@ -23,11 +23,25 @@ export class ModuleImporter {
   import(file: string): Promise<Record<string, unknown>> {
     let exports = this.loaded.get(file);
     if (exports === undefined) {
-      exports = TYPESCRIPT.has(extname(file)) ? importTypeScript(file) : (import(pathToFileURL(file).href) as Promise<Record<string, unknown>>);
+      const imported = TYPESCRIPT.has(extname(file)) ? importTypeScript(file) : (import(pathToFileURL(file).href) as Promise<Record<string, unknown>>);
+      exports = imported.then(moduleExports);
       this.loaded.set(file, exports);
     }
     return exports;
   }
+}
+
+/**
+ * The exports as the module's author wrote them. A .ts or .js file in a folder whose
+ * package.json does not say `"type": "module"` is CommonJS by Node's rules; compiled
+ * from `export` syntax (by tsx, tsc, esbuild) it is marked `__esModule`, and Node's
+ * import() hands its exports over as `default`, so that `export default class` would
+ * arrive as `default.default`. Such a module is read through `default`.
+ */
+function moduleExports(imported: Record<string, unknown>): Record<string, unknown> {
+  const inner = imported.default;
+  if (inner !== null && typeof inner === "object" && (inner as { __esModule?: unknown }).__esModule === true) return inner as Record<string, unknown>;
+  return imported;
 }
 
 /**
