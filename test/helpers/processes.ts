@@ -24,3 +24,18 @@ export async function waitUntil(check: () => boolean, timeoutMs: number, what: s
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Live processes whose environment holds `name=value` (a token a test gave the process it started, and so its children). */
+export function processesWithEnv(name: string, value: string): number[] {
+  const wanted = `${name}=${value}`;
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(wanted)) found.push(Number(entry));
+    } catch {
+      // Gone while we looked, or not ours to read.
+    }
+  }
+  return found;
+}

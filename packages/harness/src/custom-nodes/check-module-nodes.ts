@@ -171,14 +171,15 @@ function checkParams(
 function loadProblem(error: unknown, shown: string, file: string, scenario: ResolvedScenario): EntryProblem {
   const message = firstLine(error);
   const where = thrownAt(error, scenario);
-  const syntax = error instanceof SyntaxError && where === null;
-  return {
-    code: "module-load-failed",
-    key: "module",
-    message: `${shown} could not be loaded: ${message}${where === null ? "" : ` (at ${where})`}`,
-    // Node's own SyntaxError for a JavaScript file says what but not where; `node --check` says where.
-    hint: syntax ? `\`node --check ${file}\` shows where` : "the module is imported before anything starts: it must load on its own, without side effects on the run",
-  };
+  const code = (error as { code?: unknown } | null)?.code;
+  // Node's own SyntaxError for a JavaScript file says what but not where; `node --check` says where.
+  const hint =
+    error instanceof SyntaxError && where === null
+      ? `\`node --check ${file}\` shows where`
+      : code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND"
+        ? "what a module imports is resolved from the module's own folder, as Node does: install packages it needs there"
+        : undefined;
+  return { code: "module-load-failed", key: "module", message: `${shown} could not be loaded: ${message}${where === null ? "" : ` (at ${where})`}`, ...(hint !== undefined ? { hint } : {}) };
 }
 
 function constructorProblem(error: CustomNodeError, node: ResolvedModuleNode, scenario: ResolvedScenario): EntryProblem {
@@ -219,7 +220,7 @@ function thrownAt(error: unknown, scenario: ResolvedScenario): string | null {
   if (!(error instanceof Error) || typeof error.stack !== "string") return null;
   for (const line of error.stack.split("\n").slice(1)) {
     // `at f (file:///x.mjs:3:8)` for ES modules, `at f (/x.ts:3:8)` for CommonJS and source-mapped ones, maybe with tsx's `?namespace` query.
-    const match = /\(?((?:file:\/\/)?\/[^\s()?]*?)(?:\?[^\s()]*)?:(\d+):(\d+)\)?\s*$/.exec(line);
+    const match = /(?:\(|\bat )((?:file:\/\/)?\/[^\s()?]*?)(?:\?[^\s()]*)?:(\d+):(\d+)\)?\s*$/.exec(line);
     if (match === null) continue;
     const file = match[1]!.startsWith("file://") ? fileURLToPath(match[1]!) : match[1]!;
     // Test fixtures live inside the packages but stand for an author's code.

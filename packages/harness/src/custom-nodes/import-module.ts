@@ -54,6 +54,10 @@ function moduleExports(imported: Record<string, unknown>): Record<string, unknow
 async function importTypeScript(file: string): Promise<Record<string, unknown>> {
   // tsx (and esbuild with it) is loaded only for a run that has a TypeScript module.
   const { register } = await import("tsx/esm/api");
+  // Stack traces in the author's lines, not in tsx's output (what `tsx` itself turns on):
+  // a constructor that throws, or a node failing mid-run, is reported where it is written.
+  // Process-wide, and only the modules compiled from now on are mapped.
+  if (!process.sourceMapsEnabled) process.setSourceMapsEnabled(true);
   const api = register({ namespace: randomUUID(), tsconfig: nearestTsconfig(dirname(file)) ?? false });
   try {
     return (await api.import(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
