@@ -16,7 +16,7 @@ import type { InProcessNode, NodeContext } from "@sim/coordinator";
 import { runScenario } from "@sim/harness";
 import { expectedDigest } from "./helpers/golden.js";
 import { processesWithEnv } from "./helpers/processes.js";
-import { repoRoot, scenariosDir, tempDir } from "./helpers/sim-cli.js";
+import { repoRoot, runSimInProcess, scenariosDir, tempDir } from "./helpers/sim-cli.js";
 import { readCsv } from "./helpers/tables.js";
 
 const cli = join(repoRoot, "packages/harness/dist/cli.js");
@@ -181,4 +181,41 @@ test("a JavaScript module (.mjs) needs no compiler; runScenario's nodeTypes regi
   expect((await run(1)).digest).toBe(first.digest);
   expect((await run(2)).digest).not.toBe(first.digest);
   await expect(runScenario(join(dir, "exp.yaml"), { dryRun: true, stateDir: tempDir("state") })).rejects.toMatchObject({ code: "SIM_SCENARIO_INVALID", problems: [{ code: "unregistered-node-type", line: 4 }] });
+});
+
+describe("docs/custom-nodes.md shows the example as it is", () => {
+  const doc = readFileSync(join(repoRoot, "docs/custom-nodes.md"), "utf8");
+  const blocks = (lang: string) => [...doc.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]!);
+
+  test("every TypeScript excerpt of the class and the YAML entry are in the example files", () => {
+    const module = readFileSync(join(scenariosDir, "nodes/mobile-sensor.ts"), "utf8");
+    const excerpts = blocks("ts").filter((block) => !block.includes("runScenario"));
+    expect(excerpts.length).toBeGreaterThan(5);
+    for (const excerpt of excerpts) expect(module, excerpt).toContain(excerpt);
+    expect(readFileSync(mobileSensor, "utf8")).toContain(blocks("yaml")[0]);
+  });
+
+  test("the problems it shows are what `sim validate` prints for them", { timeout: 60_000 }, async () => {
+    const dir = tempDir("docs-params");
+    writeFileSync(
+      join(dir, "exp.yaml"),
+      [
+        "duration_sec: 10",
+        "nodes:",
+        "  walker:",
+        "    type: module",
+        `    module: ${join(scenariosDir, "nodes/mobile-sensor.ts")}`,
+        "    export: MobileSensor",
+        "    params:",
+        "      speed_mps: -1",
+        "      rnage_m: 60",
+        "      target: gateway",
+        "  gateway: {type: gateway}",
+        "",
+      ].join("\n"),
+    );
+    const validate = await runSimInProcess(["validate", join(dir, "exp.yaml")], { stateDir: tempDir("state") });
+    expect(validate.code).toBe(2);
+    expect(validate.stderr.replaceAll(`${dir}/`, "")).toBe(blocks("text")[0]);
+  });
 });
