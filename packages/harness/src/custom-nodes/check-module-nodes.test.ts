@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadScenario, type Problem, type ResolvedModuleNode } from "@sim/config";
-import type { InProcessNode, NodeContext } from "@sim/coordinator";
+import type { InProcessNode } from "@sim/coordinator";
 import { describe, expect, test } from "vitest";
 import { SimulationLauncher } from "../simulation-launcher.js";
 import { InputHasher } from "../sweep/input-files.js";
@@ -41,6 +41,21 @@ export class NoSchema {
 export class BadSchema extends NoSchema { static paramsSchema = { type: "object", properties: { speed: { minimun: 0 } } }; }
 export class WrongId extends NoSchema { constructor(node: ResolvedModuleNode) { super(node); (this as { id: string }).id = "someone"; } }
 `;
+
+/** A class registered in code (`nodeTypes`); remembers the ids it was constructed for. */
+class Counted implements InProcessNode {
+  static built: string[] = [];
+  readonly kind = "in-process";
+  readonly type = "counted";
+  readonly id: string;
+  constructor(node: ResolvedModuleNode) {
+    this.id = node.id;
+    Counted.built.push(node.id);
+  }
+  start(): void {}
+  receive(): void {}
+  timer(): void {}
+}
 
 function experiment(nodes: string[], files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "sim-module-nodes-"));
@@ -84,19 +99,7 @@ describe("module nodes are checked before anything starts", () => {
   });
 
   test("each node is constructed once per run: validate() builds it, launch() runs that one", async () => {
-    const built: string[] = [];
-    class Counted implements InProcessNode {
-      readonly kind = "in-process";
-      readonly type = "counted";
-      readonly id: string;
-      constructor(node: ResolvedModuleNode) {
-        this.id = node.id;
-        built.push(node.id);
-      }
-      start(): void {}
-      receive(): void {}
-      timer(): void {}
-    }
+    const built = (Counted.built = []);
     const launcher = await launcherFor(experiment(["c: {type: module, export: Counted, count: 3}"]), { Counted });
     expect(await launcher.validate()).toEqual([]);
     const run = await launcher.launch();
@@ -195,26 +198,13 @@ describe("module nodes are checked before anything starts", () => {
   });
 
   test("without `module`, the class registered in code under `export`", async () => {
-    class Beacon implements InProcessNode {
-      readonly kind = "in-process";
-      readonly type = "beacon";
-      readonly id: string;
-      constructor(node: ResolvedModuleNode) {
-        this.id = node.id;
-      }
-      start(ctx: NodeContext): void {
-        ctx.count("started");
-      }
-      receive(): void {}
-      timer(): void {}
-    }
-    expect(await problemsOf(["b: {type: module, export: Beacon, count: 2}"], {}, { Beacon })).toEqual([]);
-    const nodes = ["b: {type: module, export: Beacn}"];
-    const unknown = await problemsOf(nodes, {}, { Beacon });
-    expect(unknown.map(brief)).toEqual([{ code: "unregistered-node-type", path: "nodes.b.export", ...at(nodes, 0, "Beacn") }]);
-    expect(unknown[0]!.message).toBe('nodes.b has no `module`, and no node type "Beacn" is registered in code (registered: Beacon)');
-    expect(unknown[0]!.hint).toBe('did you mean "Beacon"?');
-    expect((await problemsOf(["b: {type: module, export: Beacon}"]))[0]!.hint).toMatch(/add `module: \.\/path\/to\/file\.ts`.*`nodeTypes`/);
+    expect(await problemsOf(["b: {type: module, export: Counted, count: 2}"], {}, { Counted })).toEqual([]);
+    const nodes = ["b: {type: module, export: Countd}"];
+    const unknown = await problemsOf(nodes, {}, { Counted });
+    expect(unknown.map(brief)).toEqual([{ code: "unregistered-node-type", path: "nodes.b.export", ...at(nodes, 0, "Countd") }]);
+    expect(unknown[0]!.message).toBe('nodes.b has no `module`, and no node type "Countd" is registered in code (registered: Counted)');
+    expect(unknown[0]!.hint).toBe('did you mean "Counted"?');
+    expect((await problemsOf(["b: {type: module, export: Counted}"]))[0]!.hint).toMatch(/add `module: \.\/path\/to\/file\.ts`.*`nodeTypes`/);
   });
 });
 
