@@ -6,6 +6,7 @@ const conditions = ["@sim/source", "import", "module", "node", "default"];
 
 const docker = ["**/*.docker.test.ts"];
 const renode = ["**/*.renode.test.ts"];
+const qemu = ["**/*.qemu.test.ts"];
 const slurm = ["**/*.slurm.test.ts"];
 const slow = ["**/*.slow.test.ts"];
 const browser = ["**/*.browser.test.ts"];
@@ -26,7 +27,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: all, exclude: [...docker, ...renode, ...slurm, ...slow, ...browser, ...registry, "**/node_modules/**"], testTimeout: 15_000 },
+        test: { name: "unit", include: all, exclude: [...docker, ...renode, ...qemu, ...slurm, ...slow, ...browser, ...registry, "**/node_modules/**"], testTimeout: 15_000 },
       },
       {
         extends: true,
@@ -64,6 +65,12 @@ export default defineConfig({
       {
         extends: true,
         test: { name: "renode", include: renode, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 60_000 },
+      },
+      {
+        extends: true,
+        // Real firmware in Debian's qemu-system-arm, stepped by the sim-qemu-step plugin (built with gcc on first use);
+        // SIM_REQUIRE_QEMU=1 makes a missing qemu-system-arm or compiler a failure.
+        test: { name: "qemu", include: qemu, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 120_000 },
       },
     ],
   },
