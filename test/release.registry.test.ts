@@ -5,15 +5,16 @@
  * from docs/publishing.md (`pnpm release`), then installs them the way a consumer
  * does, in fresh folders outside the workspace: `@sim/harness` with npm and with
  * pnpm (runs `npx sim run` and a script importing runScenario, checks the golden
- * digest, type-checks with `tsc --noEmit`, skipLibCheck off), and `@sim/coordinator`
- * alone. Prints the install sizes. Stops Verdaccio and checks that its process is gone.
+ * digests, also of a TypeScript `type: module` node, type-checks with `tsc --noEmit`,
+ * skipLibCheck off), and `@sim/coordinator` alone. Prints the install sizes. Stops
+ * Verdaccio and checks that its process is gone.
  *
  * Needs the public npm registry (through the uplink) and the `verdaccio` dev
  * dependency; SIM_REQUIRE_REGISTRY=1 (as in CI) makes a missing Verdaccio a failure.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -54,6 +55,7 @@ const PACKAGES = readdirSync(join(repoRoot, "packages")).map((dir) => {
   return { dir, name: manifest.name, version: manifest.version };
 });
 const QUICKSTART_DIGEST = expectedDigest("quickstart.yaml");
+const MOBILE_SENSOR_DIGEST = expectedDigest("mobile-sensor.yaml");
 
 interface Result {
   code: number | null;
@@ -213,6 +215,10 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
     // is the test's too, so that third-party packages come through its uplink.
     writeFileSync(join(dir, ".npmrc"), `@sim:registry=${registry}\nregistry=${registry}\n`);
     copyFileSync(join(scenariosDir, "quickstart.yaml"), join(dir, "quickstart.yaml"));
+    // A node type of the consumer's own, in TypeScript (type: module), outside tsc's `include`.
+    copyFileSync(join(scenariosDir, "mobile-sensor.yaml"), join(dir, "mobile-sensor.yaml"));
+    mkdirSync(join(dir, "nodes"));
+    copyFileSync(join(scenariosDir, "nodes", "mobile-sensor.ts"), join(dir, "nodes", "mobile-sensor.ts"));
     writeFileSync(join(dir, "tsconfig.json"), JSON.stringify(CONSUMER_TSCONFIG, null, 2));
     return dir;
   }
@@ -356,6 +362,8 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
       const cli = await ok("npx", ["sim", "run", "quickstart.yaml", "--out", "runs/cli"], { cwd: dir, env });
       expect(cli.stdout).toContain(QUICKSTART_DIGEST);
       expect(sha256(join(dir, "runs", "cli", "trace.jsonl"))).toBe(QUICKSTART_DIGEST);
+      // TypeScript through the harness's tsx, with nothing else installed.
+      expect((await ok("npx", ["sim", "run", "mobile-sensor.yaml", "--out", "runs/module"], { cwd: dir, env })).stdout).toContain(MOBILE_SENSOR_DIGEST);
 
       writeFileSync(join(dir, "run.mjs"), HARNESS_CONSUMER_MJS);
       const script = await ok("node", ["run.mjs"], { cwd: dir, env });
@@ -373,8 +381,8 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
       const dir = consumerFolder("pnpm");
       const env = commandEnv(join(work, "consumer.npmrc"), { XDG_STATE_HOME: join(dir, "state") });
       // pnpm installs dependencies with build scripts only when allowed; none of them
-      // is needed (docs/publishing.md).
-      writeFileSync(join(dir, "pnpm-workspace.yaml"), "allowBuilds:\n  ssh2: false\n  cpu-features: false\n  protobufjs: false\n");
+      // is needed (docs/publishing.md): esbuild's only optimises, as the module run below shows.
+      writeFileSync(join(dir, "pnpm-workspace.yaml"), "allowBuilds:\n  esbuild: false\n  ssh2: false\n  cpu-features: false\n  protobufjs: false\n");
       await timed("pnpm add @sim/harness", () => ok("pnpm", ["add", "@sim/harness"], { cwd: dir, env }));
       sizes["@sim/harness (pnpm)"] = await du(join(dir, "node_modules"));
       expect(readdirSync(join(dir, "node_modules", ".pnpm")).filter((d) => d.startsWith("onnxruntime-node"))).toEqual([]);
@@ -382,6 +390,8 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
       const cli = await ok("npx", ["sim", "run", "quickstart.yaml", "--out", "runs/cli"], { cwd: dir, env });
       expect(cli.stdout).toContain(QUICKSTART_DIGEST);
       expect(sha256(join(dir, "runs", "cli", "trace.jsonl"))).toBe(QUICKSTART_DIGEST);
+      // TypeScript through the harness's tsx, with nothing else installed.
+      expect((await ok("npx", ["sim", "run", "mobile-sensor.yaml", "--out", "runs/module"], { cwd: dir, env })).stdout).toContain(MOBILE_SENSOR_DIGEST);
 
       writeFileSync(join(dir, "run.mjs"), HARNESS_CONSUMER_MJS);
       const script = await ok("node", ["run.mjs"], { cwd: dir, env });
