@@ -70,7 +70,9 @@ export default defineConfig({
         extends: true,
         // Real firmware in Debian's qemu-system-arm, stepped by the sim-qemu-step plugin (built with gcc on first use);
         // SIM_REQUIRE_QEMU=1 makes a missing qemu-system-arm or compiler a failure.
-        test: { name: "qemu", include: qemu, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 120_000 },
+        // Alone and last (groupOrder 2, one file at a time): stepping is exact on a quiet machine, and
+        // under heavy load a stop was seen to overshoot its grant (docs/qemu.md, an open problem).
+        test: { name: "qemu", include: qemu, exclude: ["**/node_modules/**"], testTimeout: 120_000, hookTimeout: 120_000, fileParallelism: false, sequence: { groupOrder: 2 } },
       },
     ],
   },

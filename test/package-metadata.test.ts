@@ -36,10 +36,24 @@ const packages = readdirSync(join(repoRoot, "packages")).map((dir) => ({
   manifest: JSON.parse(readFileSync(join(repoRoot, "packages", dir, "package.json"), "utf8")) as Manifest,
 }));
 
+/**
+ * Folders of a package under a licence of their own (each with its LICENSE naming it),
+ * and so part of the package's SPDX expression: the QEMU plugin runs inside QEMU and
+ * links against GPL code (docs/qemu.md).
+ */
+const OTHER_LICENCES: Record<string, Record<string, string>> = {
+  "launcher-qemu": { plugin: "GPL-2.0-or-later" },
+};
+
 describe.each(packages)("packages/$dir", ({ dir, manifest }) => {
   test("license, readme, changelog", () => {
-    expect(manifest.license).toBe("Apache-2.0");
+    const others = OTHER_LICENCES[dir] ?? {};
+    expect(manifest.license).toBe(["Apache-2.0", ...Object.values(others)].join(" AND "));
     expect(readFileSync(join(repoRoot, "packages", dir, "LICENSE"), "utf8")).toBe(readFileSync(join(repoRoot, "LICENSE"), "utf8"));
+    for (const [folder, spdx] of Object.entries(others)) {
+      expect(readFileSync(join(repoRoot, "packages", dir, folder, "LICENSE"), "utf8")).toContain(`SPDX: ${spdx}`);
+      expect(manifest.files).toContain(folder);
+    }
     const readme = readFileSync(join(repoRoot, "packages", dir, "README.md"), "utf8");
     expect(readme.startsWith(`# ${manifest.name}\n`)).toBe(true);
     expect(readme).toMatch(/```ts\n[\s\S]*from "@sim\//);

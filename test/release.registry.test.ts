@@ -373,6 +373,9 @@ describe.runIf(verdaccioBin !== null)("a release through a private registry (Ver
       writeFileSync(join(dir, "consumer.ts"), HARNESS_CONSUMER_TS);
       // Every package's README example, against the published declarations (npm puts
       // every @sim package at the top of node_modules, so each can be imported here).
+      // Packages that @sim/harness does not pull in are added first, so that no example is left out.
+      const missing = PACKAGES.filter(({ name }) => !existsSync(join(dir, "node_modules", name))).map(({ name }) => name);
+      if (missing.length > 0) await ok("npm", ["install", ...missing], { cwd: dir, env });
       for (const { dir: pkg } of PACKAGES) writeFileSync(join(dir, `readme-${pkg}.ts`), readmeExample(pkg));
       await timed("tsc (npm consumer)", () => ok("npx", ["tsc", "-p", "."], { cwd: dir, env }));
     });
