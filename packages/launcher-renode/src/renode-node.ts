@@ -6,13 +6,12 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SCENARIO_DEFAULTS, type ResolvedLimits, type ResolvedRenodeNode } from "@sim/config";
 import type { ExternalInit, ExternalNode, InboundMessage, LaunchContext, OutboundMessage, TimeUs } from "@sim/coordinator";
-import { LogLimit } from "@sim/protocol";
+import { encodeInbound, LogLimit, UartLineSplitter, uartLinePayload } from "@sim/protocol";
 import { RenodeMonitorError, RenodeNodeFailedError, RenodeSendLimitError, RenodeTimeoutError, type RenodeNodePhase } from "./errors.js";
 import { formatSeconds, monitorPath } from "./monitor-parser.js";
 import { MonitorTransport } from "./monitor-transport.js";
 import { findFreePort, RenodeProcess } from "./renode-process.js";
 import type { RenodeTransport } from "./types.js";
-import { encodeInbound, UartLineSplitter, uartLinePayload } from "./uart-lines.js";
 
 // .NET runs its shutdown handlers on SIGTERM; Renode is normally gone within a
 // second or two, 5 s leaves room on a loaded CI machine before SIGKILL.

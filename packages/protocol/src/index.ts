@@ -15,6 +15,7 @@ export type {
 export { encodeMessage, decodeNodeMessage, decodeCoordinatorMessage, nestsDeeperThan } from "./codec.js";
 export type { DecodeResult, DecodeFailureKind } from "./codec.js";
 export { LineSplitter } from "./line-splitter.js";
+export { encodeInbound, MAX_UART_LINE_BYTES, UartLineSplitter, uartLinePayload } from "./uart-lines.js";
 export { ProtocolError } from "./errors.js";
 export type { ProtocolFailureKind } from "./errors.js";
 export { createProtocolNode } from "./protocol-node.js";

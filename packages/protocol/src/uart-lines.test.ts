@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_PAYLOAD_DEPTH } from "@sim/protocol";
+import { MAX_PAYLOAD_DEPTH } from "./messages.js";
 import { encodeInbound, MAX_UART_LINE_BYTES, UartLineSplitter, uartLinePayload } from "./uart-lines.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);

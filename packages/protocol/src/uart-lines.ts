@@ -3,7 +3,8 @@
  * (each complete line becomes one message), and an inbound message becomes the
  * bytes of one line written to the firmware's UART. Pure functions, no I/O.
  */
-import { MAX_PAYLOAD_DEPTH, nestsDeeperThan } from "@sim/protocol";
+import { nestsDeeperThan } from "./codec.js";
+import { MAX_PAYLOAD_DEPTH } from "./messages.js";
 
 /** A line longer than this is cut and emitted as it is, so a firmware that never prints a newline cannot grow memory. */
 export const MAX_UART_LINE_BYTES = 64 * 1024;
