@@ -36,6 +36,8 @@ export interface KindContext extends ResolveContext {
   readonly names: NodeNames;
   /** The resolved `timeouts.startup_sec`. */
   readonly startupSec: number;
+  /** The resolved `time_quantum_us`. */
+  readonly timeQuantumUs: number;
   /** The entries of one type, in file order. */
   entriesOf(type: NodeType): readonly NodeEntry[];
   /**

@@ -77,7 +77,7 @@ describe("schema.json has each row's part, and only those", () => {
 describe("what the table says about each type", () => {
   it("splits the types into in-process ones and ones a launcher starts", () => {
     expect(IN_PROCESS_NODE_TYPES).toEqual(["sensor", "gateway", "cloud", "actuator", "module"]);
-    expect(EXTERNAL_NODE_TYPES).toEqual(["process", "docker", "renode"]);
+    expect(EXTERNAL_NODE_TYPES).toEqual(["process", "docker", "qemu", "renode"]);
     expect([...IN_PROCESS_NODE_TYPES, ...EXTERNAL_NODE_TYPES].sort()).toEqual([...NODE_TYPES].sort());
     expect(NODE_TYPES.filter(isInProcess)).toEqual(IN_PROCESS_NODE_TYPES);
   });
@@ -146,7 +146,7 @@ describe("validation derives from the rows", () => {
 
 describe("the compiler holds the table to every type", () => {
   it("rejects a table without a row for a type (checked by pnpm typecheck)", () => {
-    // @ts-expect-error the rows of gateway, cloud, actuator, process, docker and renode are missing
+    // @ts-expect-error the rows of gateway, cloud, actuator, process, docker, qemu and renode are missing
     const partial: { readonly [T in NodeType]: NodeKind<T> } = { sensor: sensorKind };
     expect(Object.keys(partial)).toEqual(["sensor"]);
   });
@@ -162,6 +162,7 @@ describe("the compiler holds the table to every type", () => {
           return "in-process";
         case "process":
         case "docker":
+        case "qemu":
         case "renode":
           return "launched";
         default:

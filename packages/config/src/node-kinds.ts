@@ -14,6 +14,7 @@ import { dockerKind } from "./kinds/docker.js";
 import { gatewayKind } from "./kinds/gateway.js";
 import { moduleKind } from "./kinds/module.js";
 import { processKind } from "./kinds/process.js";
+import { qemuKind } from "./kinds/qemu.js";
 import { renodeKind } from "./kinds/renode.js";
 import { sensorKind } from "./kinds/sensor.js";
 import type { NodeKind, NodeRuns, ResolvedNodeOf } from "./node-kind.js";
@@ -29,6 +30,7 @@ export const NODE_KINDS = Object.freeze({
   module: moduleKind,
   process: processKind,
   docker: dockerKind,
+  qemu: qemuKind,
   renode: renodeKind,
 } as const satisfies { readonly [T in NodeType]: NodeKind<T> });
 

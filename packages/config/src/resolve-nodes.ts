@@ -12,7 +12,7 @@ import type { NodeType, ResolvedNode } from "./types.js";
  * Expands every clean entry into concrete nodes (file order, members in index
  * order), each type by its row of the table of node kinds. Problems go to `ctx.problems`.
  */
-export function resolveNodes(ctx: ResolveContext, names: NodeNames, startupSec: number): ResolvedNode[] {
+export function resolveNodes(ctx: ResolveContext, names: NodeNames, settings: { startupSec: number; timeQuantumUs: number }): ResolvedNode[] {
   reportCollisions(ctx, names);
   const byType = new Map<NodeType, NodeEntry[]>();
   for (const entry of names.entries) {
@@ -24,7 +24,7 @@ export function resolveNodes(ctx: ResolveContext, names: NodeNames, startupSec: 
   const kindCtx: KindContext = {
     ...ctx,
     names,
-    startupSec,
+    ...settings,
     entriesOf: (type) => byType.get(type) ?? [],
     receiver: (name, path) => receiverFor(ctx, names, name, path),
   };

@@ -46,11 +46,11 @@ export function resolveScenario(data: unknown, options: ResolveOptions, problems
     shutdown_grace_sec: timeouts?.shutdown_grace_sec ?? SCENARIO_DEFAULTS.timeouts.shutdown_grace_sec,
     quantum_wall_sec: timeouts?.quantum_wall_sec ?? SCENARIO_DEFAULTS.timeouts.quantum_wall_sec,
   };
-  const nodes = resolveNodes(ctx, names, resolvedTimeouts.startup_sec);
+  const quantum = pick("time_quantum_us") ?? SCENARIO_DEFAULTS.time_quantum_us;
+  const nodes = resolveNodes(ctx, names, { startupSec: resolvedTimeouts.startup_sec, timeQuantumUs: quantum });
 
   const networkInput = raw.network !== null && typeof raw.network === "object" ? (raw.network as ScenarioInput["network"]) : undefined;
   const network = resolveNetwork(ctx, names, networkInput);
-  const quantum = pick("time_quantum_us") ?? SCENARIO_DEFAULTS.time_quantum_us;
   if (isClean(["network"]) && isClean(["time_quantum_us"])) warnAboutLateDeliveries(ctx, names, networkInput, quantum);
 
   const mlInput = pick("ml_inference");

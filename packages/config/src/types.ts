@@ -38,6 +38,7 @@ export type NodeInput =
   | ModuleNodeInput
   | ProcessNodeInput
   | DockerNodeInput
+  | QemuNodeInput
   | RenodeNodeInput;
 
 export type NodeType = NodeInput["type"];
@@ -140,6 +141,17 @@ export interface DockerNodeInput {
   /** Allow volumes with host paths outside the scenario's folder (mounted read-only unless `:rw`). */
   allow_host_paths?: boolean;
   config?: Record<string, unknown>;
+}
+
+export interface QemuNodeInput {
+  type: "qemu";
+  count?: number;
+  machine: string;
+  firmware: string;
+  serial?: number;
+  target?: string;
+  icount_shift?: number;
+  quantum_us?: number;
 }
 
 export interface RenodeNodeInput {
@@ -296,6 +308,22 @@ export interface ResolvedDockerNode extends ResolvedNodeBase {
   config: Record<string, unknown>;
 }
 
+export interface ResolvedQemuNode extends ResolvedNodeBase {
+  type: "qemu";
+  /** A QEMU machine name (`qemu-system-arm -M help`). */
+  machine: string;
+  /** Absolute. */
+  firmware: string;
+  /** The index of QEMU's serial port the firmware's UART is (its `-serial` order). */
+  serial: number;
+  /** Concrete node id, or null: UART lines are only logged. */
+  target: string | null;
+  /** `-icount shift=N`: every instruction takes 2^N ns of virtual time. */
+  icount_shift: number;
+  /** QEMU's own step inside a quantum: UART lines are stamped at the end of the step they end in. */
+  quantum_us: number;
+}
+
 export interface ResolvedRenodeNode extends ResolvedNodeBase {
   type: "renode";
   /** Absolute. */
@@ -316,6 +344,7 @@ export type ResolvedNode =
   | ResolvedModuleNode
   | ResolvedProcessNode
   | ResolvedDockerNode
+  | ResolvedQemuNode
   | ResolvedRenodeNode;
 
 /**

@@ -100,7 +100,7 @@ const YAML_LINES: readonly string[] = [
   "x-anchor: &a {type: sensor}", "  <<: *a", "nodes:", "nodes: {}", "nodes: []", "  extra: 1", "- a", "  - b", "network:",
   "  links: [{from: a, to: b}]", "duration_sec: 1", "seed: -1", "time_quantum_us: 0", "---", "...", "%YAML 1.2", "? [a]: b",
   "42: x", "[a, b]: c", "{a: b}: c", "  !!binary aGVsbG8=", "key: !!set {a, b}", "a: &x [*x]", "  count: 1000000",
-  "  type: process", "  type: docker", "  type: renode", "  command: [/bin/true]", "  image: Nginx", "  ports: ['::1:8443:443']",
+  "  type: process", "  type: docker", "  type: qemu", "  type: renode", "  command: [/bin/true]", "  image: Nginx", "  ports: ['::1:8443:443']",
   "# comment", "", "   ", "\t", `long: ${"x".repeat(5000)}`, `${"a".repeat(70)}: {type: cloud}`, "  env: {A: 1}",
   `deep: ${"[".repeat(70)}${"]".repeat(70)}`, `deep: ${"{a: ".repeat(70)}1${"}".repeat(70)}`,
 ];
@@ -224,7 +224,7 @@ type KeyChoice = { from: "word"; index: number } | { from: "text"; text: string 
 const ODD_VALUES: readonly unknown[] = [
   null, 0, -1, 0.5, 1, 2 ** 53, -(2 ** 53), 1e308, -1e-308, 1e-7, "", " ", "1", "true", "null", "~", "../../etc/passwd", "/", "a".repeat(70),
   "x".repeat(5000), [], {}, [[[[]]]], { type: "sensor" }, { type: "process", command: [] }, { count: 1_000_000 }, true, false,
-  "sensor", "gateway", "cloud", "process", "docker", "renode", "latency", "direct", "edge",
+  "sensor", "gateway", "cloud", "process", "docker", "qemu", "renode", "latency", "direct", "edge",
 ];
 
 const valueChoice: fc.Arbitrary<ValueChoice> = fc.oneof(

@@ -45,6 +45,9 @@ export class InputHasher {
         case "renode":
           wanted.push({ kind: "platform", path: node.platform }, { kind: "firmware", path: node.firmware });
           break;
+        case "qemu":
+          wanted.push({ kind: "firmware", path: node.firmware });
+          break;
         case "docker":
           if (node.build) wanted.push({ kind: "build context", path: node.build.context, folder: true });
           else if (node.image) images.push({ host: node.docker_host, image: node.image });
