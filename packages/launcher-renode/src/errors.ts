@@ -43,18 +43,10 @@ export class RenodeNotFoundError extends SimError {
 
 /**
  * The firmware printed more UART lines in one quantum than `limits.sends_per_quantum`
- * (each line is a message). The node fails with it as the cause.
+ * (each line is a message); the node fails with it as the cause. The same class for
+ * every firmware launcher, from @sim/protocol.
  */
-export class RenodeSendLimitError extends SimError {
-  readonly limit: number;
-  constructor(limit: number) {
-    super(
-      "SIM_NODE_TOO_MANY_SENDS",
-      `the firmware printed more than ${limit} UART lines, each a message, in one quantum (limits.sends_per_quantum); raise it in the scenario if that is intended`,
-    );
-    this.limit = limit;
-  }
-}
+export { UartSendLimitError as RenodeSendLimitError } from "@sim/protocol";
 
 /** What a Renode node was doing when it failed. */
 export type RenodeNodePhase = "launch" | "start" | "advance" | "stop";

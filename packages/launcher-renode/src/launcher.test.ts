@@ -68,7 +68,7 @@ describe("renode nodes in lockstep with the stand-in", () => {
     // Readings 1..9 (the 10th leaves the UART 10 µs after 1 s) and the answer to "hello".
     expect(first).toHaveLength(10);
     // Reading k leaves the UART just after k*100 ms; it is stamped with the last µs of that quantum.
-    expect(first[0]).toEqual({ to: "gateway", atUs: 109_999, payload: { seq: 1, t_ms: 100, temp_c: 21.57 }, sizeBytes: 35, nodeSeq: 0 });
+    expect(first[0]).toEqual({ to: "gateway", atUs: 109_999, payload: { seq: 1, t_ms: 100, readings: { temperature: 21.57 } }, sizeBytes: 53, nodeSeq: 0 });
     // The inbound line was written at exactly 255 ms, which split the quantum: the
     // answer completed in the step [255 ms, 260 ms).
     expect(first.find((m) => (m.payload as { rx?: string }).rx !== undefined)).toEqual({
@@ -90,7 +90,7 @@ describe("renode nodes in lockstep with the stand-in", () => {
     await started.stop();
     expect(await readdir(logDir)).toEqual(["mcu.log", "mcu.uart.log"]);
     expect(await readFile(join(logDir, "mcu.uart.log"), "utf8")).toBe(
-      ['0.149999 {"seq":1,"t_ms":100,"temp_c":21.57}', '0.249999 {"seq":2,"t_ms":200,"temp_c":21.64}', ""].join("\n"),
+      ['0.149999 {"seq":1,"t_ms":100,"readings":{"temperature":21.57}}', '0.249999 {"seq":2,"t_ms":200,"readings":{"temperature":21.64}}', ""].join("\n"),
     );
     expect(await readFile(join(logDir, "mcu.log"), "utf8")).toMatch(/Monitor available in telnet mode/);
   });

@@ -124,7 +124,7 @@ describe("MonitorTransport against the stand-in", () => {
 
     await monitor.runFor(200_020);
     const inFile = await readFile(join(dir, "uart.log"), "utf8");
-    expect(inFile).toBe('{"seq":1,"t_ms":100,"temp_c":21.57}\r\n{"seq":2,"t_ms":200,"temp_c":21.64}\r\n');
+    expect(inFile).toBe('{"seq":1,"t_ms":100,"readings":{"temperature":21.57}}\r\n{"seq":2,"t_ms":200,"readings":{"temperature":21.64}}\r\n');
     expect(Buffer.concat(received).length).toBe(0);
     await sleep(600);
     expect(Buffer.concat(received).toString()).toBe(inFile);

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SCENARIO_DEFAULTS, type ResolvedLimits, type ResolvedRenodeNode } from "@sim/config";
 import type { ExternalInit, ExternalNode, InboundMessage, LaunchContext, OutboundMessage, TimeUs } from "@sim/coordinator";
-import { encodeInbound, LogLimit, UartLineSplitter, uartLinePayload } from "@sim/protocol";
-import { RenodeMonitorError, RenodeNodeFailedError, RenodeSendLimitError, RenodeTimeoutError, type RenodeNodePhase } from "./errors.js";
+import { encodeInbound, LogLimit, UartMessages } from "@sim/protocol";
+import { RenodeMonitorError, RenodeNodeFailedError, RenodeTimeoutError, type RenodeNodePhase } from "./errors.js";
 import { formatSeconds, monitorPath } from "./monitor-parser.js";
 import { MonitorTransport } from "./monitor-transport.js";
 import { findFreePort, RenodeProcess } from "./renode-process.js";
@@ -69,7 +69,7 @@ export class RenodeNode implements ExternalNode {
   private transport: RenodeTransport | null = null;
   private uartFile: FileHandle | null = null;
   private uartOffset = 0;
-  private readonly splitter = new UartLineSplitter();
+  private readonly uart: UartMessages;
   private renodeLog: WriteStream | null = null;
   private uartLog: WriteStream | null = null;
   private readonly limits: ResolvedLimits;
@@ -77,7 +77,6 @@ export class RenodeNode implements ExternalNode {
   private readonly renodeLogLimit: LogLimit;
   private readonly uartLogLimit: LogLimit;
   private nowUs: TimeUs = 0;
-  private nodeSeq = 0;
   private failure: RenodeNodeFailedError | null = null;
   private stopping: Promise<void> | null = null;
   private registeredPids: number[] = [];
@@ -95,6 +94,7 @@ export class RenodeNode implements ExternalNode {
     this.limits = { ...SCENARIO_DEFAULTS.limits, ...ctx.scenario.limits };
     this.renodeLogLimit = new LogLimit(this.limits);
     this.uartLogLimit = new LogLimit(this.limits);
+    this.uart = new UartMessages(node.target, this.limits.sends_per_quantum);
   }
 
   /** The Renode process id (also its process group), once started. */
@@ -308,30 +308,14 @@ export class RenodeNode implements ExternalNode {
     // the step its final byte was sent in: a send time inside the quantum being
     // run, never earlier than the line (see docs/renode.md, "Resolution limit").
     const stamp = atUs - 1;
-    for (const line of await this.readUartLines()) {
-      this.toLog(this.uartLog, this.uartLogLimit, `${formatSeconds(stamp)} ${line}\n`);
-      if (this.node.target === null) continue;
-      if (outbound.length >= this.limits.sends_per_quantum) throw new RenodeSendLimitError(this.limits.sends_per_quantum);
-      outbound.push({
-        to: this.node.target,
-        atUs: stamp,
-        payload: uartLinePayload(line),
-        sizeBytes: Buffer.byteLength(line, "utf8"),
-        nodeSeq: this.nodeSeq++,
-      });
-    }
-  }
-
-  private async readUartLines(): Promise<string[]> {
     const file = this.uartFile;
-    if (file === null) return [];
-    const lines: string[] = [];
+    if (file === null) return;
     const buffer = Buffer.alloc(UART_READ_CHUNK);
     for (;;) {
       const { bytesRead } = await file.read(buffer, 0, buffer.length, this.uartOffset);
-      if (bytesRead === 0) return lines;
+      if (bytesRead === 0) return;
       this.uartOffset += bytesRead;
-      lines.push(...this.splitter.push(buffer.subarray(0, bytesRead)));
+      this.uart.push(buffer.subarray(0, bytesRead), stamp, outbound, (line) => this.toLog(this.uartLog, this.uartLogLimit, `${formatSeconds(stamp)} ${line}\n`));
     }
   }
 

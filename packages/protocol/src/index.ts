@@ -16,10 +16,12 @@ export { encodeMessage, decodeNodeMessage, decodeCoordinatorMessage, nestsDeeper
 export type { DecodeResult, DecodeFailureKind } from "./codec.js";
 export { LineSplitter } from "./line-splitter.js";
 export { encodeInbound, MAX_UART_LINE_BYTES, UartLineSplitter, uartLinePayload } from "./uart-lines.js";
+export { UartMessages, UartSendLimitError } from "./uart-messages.js";
 export { ProtocolError } from "./errors.js";
 export type { ProtocolFailureKind } from "./errors.js";
 export { createProtocolNode } from "./protocol-node.js";
 export { LogLimit } from "./log-limit.js";
+export { BoundedLog } from "./bounded-log.js";
 export type { LogVerdict } from "./log-limit.js";
 export type { ProtocolNode, ProtocolNodeOptions, NodeExit } from "./protocol-node.js";
 export { runNode } from "./sdk.js";
