@@ -27,6 +27,7 @@ type Env = DefaultLaunchersOptions["env"];
 const LAUNCHERS: { readonly [T in LaunchedNodeType]: (env: Env) => Promise<NodeLauncher<ResolvedNodeOf<T>>> } = {
   process: async (env) => (await import("@sim/launcher-process")).createProcessLauncher(env ? { inheritedEnv: env } : {}),
   docker: async (env) => (await import("@sim/launcher-docker")).createDockerLauncher({ defaultHost: env?.DOCKER_HOST ?? null }),
+  qemu: async (env) => (await import("@sim/launcher-qemu")).createQemuLauncher(env ? { env: { ...env } } : {}),
   renode: async (env) => (await import("@sim/launcher-renode")).createRenodeLauncher(env ? { env: { ...env } } : {}),
 };
 

@@ -73,8 +73,16 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 typedef void (*vcpu_init_cb_t)(qemu_plugin_id_t id, unsigned int vcpu_index);
 typedef void (*register_vcpu_init_cb_t)(qemu_plugin_id_t id, vcpu_init_cb_t cb);
 struct qemu_plugin_tb;
+struct qemu_plugin_insn;
 typedef void (*tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
 typedef void (*register_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, tb_trans_cb_t cb);
+typedef size_t (*tb_n_insns_t)(const struct qemu_plugin_tb *tb);
+typedef struct qemu_plugin_insn *(*tb_get_insn_t)(const struct qemu_plugin_tb *tb, size_t idx);
+typedef const void *(*insn_data_t)(const struct qemu_plugin_insn *insn);
+typedef size_t (*insn_size_t)(const struct qemu_plugin_insn *insn);
+#define QEMU_PLUGIN_CB_NO_REGS 0 /* enum qemu_plugin_cb_flags */
+typedef void (*vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+typedef void (*register_insn_exec_cb_t)(struct qemu_plugin_insn *insn, vcpu_udata_cb_t cb, int flags, void *userdata);
 
 /* ---- QEMU internals used (not plugin API; include/qemu/timer.h, chardev) - */
 
@@ -98,6 +106,16 @@ typedef struct sim_notifier {
     struct sim_notifier **le_prev;
 } sim_notifier;
 typedef void (*main_loop_poll_add_notifier_t)(sim_notifier *notifier);
+/* include/hw/core/cpu.h: CPUState is opaque here; run_on_cpu_data is an 8-byte union. */
+typedef union {
+    int host_int;
+    unsigned long host_ulong;
+    void *host_ptr;
+    uint64_t target_ptr;
+} run_on_cpu_data;
+typedef void (*run_on_cpu_func)(void *cpu, run_on_cpu_data data);
+typedef void (*async_run_on_cpu_t)(void *cpu, run_on_cpu_func func, run_on_cpu_data data);
+typedef void *(*qemu_get_cpu_t)(int index);
 
 /*
  * A QEMUTimer is 48 bytes in QEMU 7.2 on 64-bit hosts (expire_time, timer_list,
@@ -112,6 +130,11 @@ typedef struct {
 static struct {
     register_vcpu_init_cb_t register_vcpu_init_cb;
     register_vcpu_tb_trans_cb_t register_tb_trans_cb;
+    tb_n_insns_t tb_n_insns;
+    tb_get_insn_t tb_get_insn;
+    insn_data_t insn_data;
+    insn_size_t insn_size;
+    register_insn_exec_cb_t register_insn_exec_cb;
     timer_init_full_t timer_init_full;
     timer_mod_t timer_mod;
     qemu_clock_get_ns_t clock_get_ns;
@@ -121,6 +144,8 @@ static struct {
     qemu_clock_get_main_loop_timerlist_t main_timerlist;
     timerlist_deadline_ns_t timerlist_deadline_ns;
     main_loop_poll_add_notifier_t poll_add_notifier;
+    async_run_on_cpu_t async_run_on_cpu;
+    qemu_get_cpu_t get_cpu;
 } q;
 
 struct needed_symbol {
@@ -132,6 +157,11 @@ struct needed_symbol {
 static const struct needed_symbol NEEDED[] = {
     {"qemu_plugin_register_vcpu_init_cb", (void **)&q.register_vcpu_init_cb, true},
     {"qemu_plugin_register_vcpu_tb_trans_cb", (void **)&q.register_tb_trans_cb, true},
+    {"qemu_plugin_tb_n_insns", (void **)&q.tb_n_insns, true},
+    {"qemu_plugin_tb_get_insn", (void **)&q.tb_get_insn, true},
+    {"qemu_plugin_insn_data", (void **)&q.insn_data, true},
+    {"qemu_plugin_insn_size", (void **)&q.insn_size, true},
+    {"qemu_plugin_register_vcpu_insn_exec_cb", (void **)&q.register_insn_exec_cb, true},
     {"timer_init_full", (void **)&q.timer_init_full, false},
     {"timer_mod", (void **)&q.timer_mod, false},
     {"qemu_clock_get_ns", (void **)&q.clock_get_ns, false},
@@ -141,6 +171,8 @@ static const struct needed_symbol NEEDED[] = {
     {"qemu_clock_get_main_loop_timerlist", (void **)&q.main_timerlist, false},
     {"timerlist_deadline_ns", (void **)&q.timerlist_deadline_ns, false},
     {"main_loop_poll_add_notifier", (void **)&q.poll_add_notifier, false},
+    {"async_run_on_cpu", (void **)&q.async_run_on_cpu, false},
+    {"qemu_get_cpu", (void **)&q.get_cpu, false},
 #ifdef SIM_QEMU_EXTRA_SYMBOL
     /* Test builds only: a name no QEMU exports, to exercise the refusal. */
     {SIM_QEMU_EXTRA_SYMBOL, NULL, false},
@@ -500,16 +532,68 @@ static void poll_notify(sim_notifier *notifier, void *data)
     }
 }
 
+/* ---- the WFI hold: no warp before the vCPU has counted its instructions ---- */
+
 /*
- * The first translation happens on the vCPU thread once the machine runs: the
- * first grant (received during set-up) is armed here. Arming a timer from the
- * vCPU thread kicks it back to its loop, which recomputes the icount budget
- * before the next translation block.
+ * The vCPU thread runs its icount budget without the big lock and adds the
+ * instructions it executed to the virtual clock only after it leaves the
+ * translated code (icount_process_data). A WFI marks the CPU halted while it is
+ * still in there. The main loop, which warps the clock to the next deadline as
+ * soon as every CPU is idle (icount_start_warp_timer, sleep=off), reads the clock
+ * from its own thread, where those instructions are not counted yet: if it warps
+ * in that window, the jump is too long by exactly the instructions executed since
+ * the budget began (the stop "27 ns late" under heavy load; on a quiet machine the
+ * vCPU nearly always wins the race).
+ *
+ * The plugin closes the window: just before every WFI executes (on the vCPU
+ * thread) it queues an empty work item on the CPU. A CPU with queued work is not
+ * idle, so the main loop does not warp; the vCPU leaves the translated code, counts
+ * its instructions, takes the big lock and runs the work item, and only then is it
+ * idle. Work items change no instruction count, so nothing else moves.
+ */
+static void hold_work(void *cpu, run_on_cpu_data data)
+{
+    (void)cpu;
+    (void)data;
+}
+
+static void before_wfi(unsigned int vcpu_index, void *userdata)
+{
+    (void)userdata;
+    run_on_cpu_data none = {.host_ptr = NULL};
+    q.async_run_on_cpu(q.get_cpu((int)vcpu_index), hold_work, none);
+}
+
+/* WFI in Thumb (16-bit BF30, 32-bit F3AF 8003) or A32 (any condition, x320F003). */
+static bool is_wfi(const uint8_t *b, size_t size)
+{
+    if (size == 2) {
+        return b[0] == 0x30 && b[1] == 0xbf;
+    }
+    if (size == 4) {
+        uint32_t thumb2 = (uint32_t)(b[0] | b[1] << 8) << 16 | (uint32_t)(b[2] | b[3] << 8);
+        uint32_t a32 = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        return thumb2 == 0xf3af8003u || (a32 & 0x0fffffffu) == 0x0320f003u;
+    }
+    return false;
+}
+
+/*
+ * Every translation block is scanned for WFI (above). The first translation
+ * happens on the vCPU thread once the machine runs: the first grant (received
+ * during set-up) is armed here. Arming a timer from the vCPU thread kicks it back
+ * to its loop, which recomputes the icount budget before the next translation block.
  */
 static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
-    (void)tb;
+    size_t n = q.tb_n_insns(tb);
+    for (size_t i = 0; i < n; i++) {
+        struct qemu_plugin_insn *insn = q.tb_get_insn(tb, i);
+        if (is_wfi(q.insn_data(insn), q.insn_size(insn))) {
+            q.register_insn_exec_cb(insn, before_wfi, QEMU_PLUGIN_CB_NO_REGS, NULL);
+        }
+    }
     if (running) {
         return;
     }

@@ -1,3 +1,6 @@
+import { randomBytes } from "node:crypto";
+import { copyFile, mkdir, rename } from "node:fs/promises";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compileCached, type CompileResult } from "./_compile.js";
 import { defaultCacheDir } from "./cache-dir.js";
@@ -53,4 +56,18 @@ export function buildExampleFirmware(options: BuildFirmwareOptions = {}): Promis
     ext: "elf",
     env: options.env,
   });
+}
+
+/**
+ * Builds the example firmware (cached) and copies it to `dest`, e.g. the file a
+ * scenario names (`scenarios/qemu/sensor-fw.elf`, by `pnpm firmware:qemu`). The copy
+ * is renamed into place, so that a concurrent reader never sees half a file.
+ */
+export async function installExampleFirmware(dest: string, options: BuildFirmwareOptions = {}): Promise<CompileResult> {
+  const built = await buildExampleFirmware(options);
+  await mkdir(dirname(dest), { recursive: true });
+  const tmp = `${dest}.tmp-${randomBytes(4).toString("hex")}`;
+  await copyFile(built.path, tmp);
+  await rename(tmp, dest);
+  return { ...built, path: dest };
 }

@@ -1,4 +1,5 @@
 import { SimError } from "@sim/config";
+import { NodeFailedError } from "@sim/coordinator";
 
 /** No usable `qemu-system-arm` (not on the PATH, or the path given does not exist). */
 export class QemuNotFoundError extends SimError {
@@ -65,5 +66,21 @@ export class QemuProtocolError extends SimError {
 export class QemuUsageError extends SimError {
   constructor(message: string) {
     super("SIM_QEMU_USAGE", message);
+  }
+}
+
+/** What a QEMU node was doing when it failed. */
+export type QemuNodePhase = "launch" | "start" | "advance";
+
+/**
+ * A `type: qemu` node failed. It is the coordinator's `NodeFailedError`
+ * (`code: "SIM_NODE_FAILED"`, `nodeId`), so the run reports it as that node's
+ * failure; `phase` says what the node was doing, and the stepper's error is the `cause`.
+ */
+export class QemuNodeFailedError extends NodeFailedError {
+  readonly phase: QemuNodePhase;
+  constructor(node: string, phase: QemuNodePhase, message: string, options?: { cause?: unknown }) {
+    super(node, `qemu ${phase} ${message}`, options);
+    this.phase = phase;
   }
 }

@@ -19,16 +19,18 @@ const PROBE_TIMEOUT_MS = 20_000;
 /**
  * Can this QEMU be stepped? Starts it with the plugin in probe mode (`-M none`,
  * the plugin checks every symbol it needs and exits), and says why not when it
- * cannot: no such executable, no plugin support, or symbols missing.
+ * cannot: no such executable, no plugin support, or symbols missing. Rejects with
+ * QemuBuildError when the plugin cannot be built (no gcc).
  */
 export async function probeQemu(options: ProbeOptions = {}): Promise<ProbeResult> {
   const qemu = options.qemu ?? "qemu-system-arm";
-  const plugin = options.plugin ?? (await buildPlugin({ env: options.env })).path;
   const env = options.env === undefined ? {} : { env: options.env, extendEnv: false };
   const version = await execa(qemu, ["--version"], { ...env, reject: false, timeout: PROBE_TIMEOUT_MS });
   if (version.failed && (version.code === "ENOENT" || version.exitCode === undefined)) {
     return { ok: false, qemu, reason: "not-found", missing: [], message: `no ${qemu} (on Debian: apt-get install qemu-system-arm)` };
   }
+  // Built only once QEMU is known to be there: without it, a missing gcc is not the news.
+  const plugin = options.plugin ?? (await buildPlugin({ env: options.env })).path;
   const run = await execa(qemu, ["-M", "none", "-display", "none", "-monitor", "none", "-plugin", `${plugin.replaceAll(",", ",,")},probe=on`], {
     ...env,
     reject: false,

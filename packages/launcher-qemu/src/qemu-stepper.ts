@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ProcessTree, type Containment, type ExitInfo } from "@sim/process-tree";
 import { execa } from "execa";
 import { buildPlugin } from "./build-plugin.js";
+import { DEFAULT_RX_INTERVAL_NS, qemuArgs } from "./command-line.js";
 import { QemuExitedError, QemuNotFoundError, QemuPluginUnsupportedError, QemuProtocolError, QemuTimeoutError, QemuUsageError } from "./errors.js";
 import { encodeGrant, encodeQuit, FrameReader, PROTOCOL_VERSION, type PluginFrame } from "./plugin-protocol.js";
 
@@ -27,6 +28,12 @@ export interface QemuStepperOptions {
   qemu?: string;
   /** The compiled plugin (default: `buildPlugin()`, compiled on first use). */
   plugin?: string;
+  /** Which of QEMU's serial ports (in `-serial` order) is the firmware's UART (default 0, the first). */
+  serial?: number;
+  /** Called with QEMU's pid (or its supervisor's, also its process group) the moment it exists, before the plugin connects. */
+  onSpawn?: (pid: number) => void;
+  /** Aborting it while QEMU starts makes `start` give up (and leave nothing behind). */
+  signal?: AbortSignal;
   /** Virtual time between attempts to inject a received byte the UART could not take yet (default 10,000 ns). */
   rxIntervalNs?: number;
   /** Extra QEMU flags, placed before the ones the stepper sets (e.g. `["-cpu", "cortex-m4"]`). */
@@ -65,6 +72,8 @@ const KILL_WAIT_MS = 5_000;
 const OUTPUT_SETTLE_MS = 1_000;
 const OUTPUT_TAIL_LINES = 30;
 const MAX_SHIFT = 9;
+/** QEMU's Arm boards have at most 4 serial ports. */
+const MAX_SERIAL = 3;
 const MACHINE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const REFUSAL = /sim-qemu-step: refusing to load: this QEMU does not export ([^.]+)\./;
 
@@ -83,7 +92,9 @@ export class QemuStepper implements AsyncDisposable {
     if (!Number.isInteger(shift) || shift < 0 || shift > MAX_SHIFT) {
       throw new QemuUsageError(`icountShift must be an integer from 0 to ${MAX_SHIFT}, not ${shift}`);
     }
-    const rxInterval = options.rxIntervalNs ?? 10_000;
+    const serial = options.serial ?? 0;
+    if (!Number.isInteger(serial) || serial < 0 || serial > MAX_SERIAL) throw new QemuUsageError(`serial must be an integer from 0 to ${MAX_SERIAL}, not ${serial}`);
+    const rxInterval = options.rxIntervalNs ?? DEFAULT_RX_INTERVAL_NS;
     if (!Number.isSafeInteger(rxInterval) || rxInterval <= 0) throw new QemuUsageError(`rxIntervalNs must be a positive integer, not ${rxInterval}`);
     try {
       await access(options.firmware, constants.R_OK);
@@ -94,25 +105,17 @@ export class QemuStepper implements AsyncDisposable {
     const dir = await mkdtemp(join(tmpdir(), "sim-qemu-"));
     const socketPath = join(dir, "ctl.sock");
     const txPath = join(dir, "uart.tx");
-    const args = [
-      ...(options.extraArgs ?? []),
-      "-M",
+    const args = qemuArgs({
       machine,
-      "-display",
-      "none",
-      "-monitor",
-      "none",
-      "-serial",
-      "chardev:sim_uart",
-      "-chardev",
-      `file,id=sim_uart,path=${optValue(txPath)}`,
-      "-icount",
-      `shift=${shift},sleep=off,align=off`,
-      "-plugin",
-      `${optValue(plugin)},sock=${optValue(socketPath)},tx=${optValue(txPath)},chardev=sim_uart,rx_interval_ns=${rxInterval}`,
-      "-kernel",
-      options.firmware,
-    ];
+      firmware: options.firmware,
+      icountShift: shift,
+      serial,
+      plugin,
+      socketPath,
+      txPath,
+      rxIntervalNs: rxInterval,
+      extraArgs: options.extraArgs,
+    });
     const server = createServer();
     try {
       await new Promise<void>((resolve, reject) => {
@@ -248,10 +251,17 @@ export class QemuStepper implements AsyncDisposable {
         : error;
     });
     void tree.exited.then((exit) => this.onExit(exit));
+    if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
 
     const timeoutMs = options.startupTimeoutMs ?? 30_000;
     const connected = new Promise<Socket>((resolve) => this.server.once("connection", resolve));
-    const socket = await Promise.race([connected, tree.exited.then(() => null), sleep(timeoutMs, "timeout" as const, { ref: false })]);
+    const signal = options.signal;
+    const aborted = new Promise<"aborted">((resolve) => {
+      if (signal?.aborted === true) resolve("aborted");
+      signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+    });
+    const socket = await Promise.race([connected, tree.exited.then(() => null), aborted, sleep(timeoutMs, "timeout" as const, { ref: false })]);
+    if (socket === "aborted") throw this.fail(signal?.reason instanceof Error ? signal.reason : new QemuUsageError("the start was interrupted"));
     if (socket === "timeout") throw this.fail(new QemuTimeoutError("starting (the plugin never connected)", timeoutMs));
     if (socket === null) throw await this.exitError("while starting");
     this.socket = socket;
@@ -381,9 +391,4 @@ export class QemuStepper implements AsyncDisposable {
     this.fail(new QemuUsageError("the stepper is stopped"));
     if (!gone) throw new QemuExitedError(`QEMU (pid ${this.pid}) survived SIGKILL; see /proc/${this.pid}`, this.outputTail());
   }
-}
-
-/** A value inside a QEMU option string: a comma is written as two. */
-function optValue(value: string): string {
-  return value.replaceAll(",", ",,");
 }
