@@ -2,8 +2,10 @@
  * sensor-fw: a small bare-metal firmware for the STM32F4 as Renode models it
  * (platforms/cpus/stm32f4.repl), used by scenarios/renode-mcu.yaml.
  *
- * Every 100 ms of (virtual) time it prints one reading on USART1:
- *     {"seq":3,"t_ms":300,"temp_c":21.71}
+ * Every 100 ms of (virtual) time it prints one reading on USART1, in the shape
+ * sim's built-in gateway and cloud read (a `readings` object keyed by sensor kind;
+ * a line without one is counted `unreadable`):
+ *     {"seq":3,"t_ms":300,"readings":{"temperature":21.71}}
  * and it answers every line it receives on USART1 with
  *     {"rx":"<the line>","t_ms":<time it arrived>}
  *
@@ -124,12 +126,12 @@ static void report(uint32_t seq)
     uart_putu(seq);
     uart_puts(",\"t_ms\":");
     uart_putu(seq * REPORT_EVERY_MS);
-    uart_puts(",\"temp_c\":");
+    uart_puts(",\"readings\":{\"temperature\":");
     uart_putu(centi / 100u);
     uart_putc('.');
     uart_putc((char)('0' + (centi / 10u) % 10u));
     uart_putc((char)('0' + centi % 10u));
-    uart_puts("}\r\n");
+    uart_puts("}}\r\n");
 }
 
 static void answer(const char *line, uint32_t t_ms)
