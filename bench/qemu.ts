@@ -39,14 +39,17 @@ async function once(quantumUs: number | null): Promise<{ run: number; startup: n
   const stepper = await QemuStepper.start({ firmware: firmware.path, plugin: plugin.path, icountShift: SHIFT });
   const t1 = performance.now();
   let bytes = 0;
+  let t2 = t1;
+  // No `return` inside `finally`: it would swallow a failed stop (an overshoot is an
+  // error of advance) and report the bytes counted so far as if the run had ended.
   try {
     const step = quantumUs ?? VIRTUAL_US;
     for (let t = step; t <= VIRTUAL_US; t += step) bytes += (await stepper.advance(t)).txBytes.length;
+    t2 = performance.now();
   } finally {
-    const t2 = performance.now();
     await stepper.stop();
-    return { run: (t2 - t1) / 1000, startup: (t1 - t0) / 1000, bytes };
   }
+  return { run: (t2 - t1) / 1000, startup: (t1 - t0) / 1000, bytes };
 }
 
 async function measure(quantumUs: number | null) {
