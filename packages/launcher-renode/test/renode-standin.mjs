@@ -181,7 +181,7 @@ function temperatureCenti(seq) {
 function reportLine(seq) {
   const centi = temperatureCenti(seq);
   const frac = String(centi % 100).padStart(2, "0");
-  return `{"seq":${seq},"t_ms":${seq * 100},"temp_c":${Math.floor(centi / 100)}.${frac}}\r\n`;
+  return `{"seq":${seq},"t_ms":${seq * 100},"readings":{"temperature":${Math.floor(centi / 100)}.${frac}}}\r\n`;
 }
 
 /** A byte arriving on the firmware's UART at the current virtual time. */
