@@ -1,12 +1,18 @@
+import { NETWORK_KINDS } from "./network-kinds.js";
 import { NODE_KINDS } from "./node-kinds.js";
-import type { NodeType } from "./types.js";
 
-/** Each node type's defaults, from its row of the table of node kinds. */
-type NodeDefaults = { readonly [T in NodeType]: (typeof NODE_KINDS)[T]["defaults"] };
+/** Each row's defaults, by its type. */
+type DefaultsOf<Table> = { readonly [T in keyof Table]: Table[T] extends { readonly defaults: infer D } ? D : never };
 
-const nodeDefaults = Object.fromEntries(Object.entries(NODE_KINDS).map(([type, kind]) => [type, kind.defaults])) as NodeDefaults;
+function defaultsOf<Table extends Readonly<Record<string, { readonly defaults: unknown }>>>(table: Table): DefaultsOf<Table> {
+  return Object.fromEntries(Object.entries(table).map(([type, row]) => [type, row.defaults])) as DefaultsOf<Table>;
+}
 
-/** Values used when a scenario leaves a key out (see docs/scenario-format.md); `<node type>.*` come from the table of node kinds. */
+/**
+ * Values used when a scenario leaves a key out (see docs/scenario-format.md);
+ * `<node type>.*` come from the table of node kinds, `<network type>.*` from the
+ * table of network kinds (the two share no type name: a test checks it).
+ */
 export const SCENARIO_DEFAULTS = Object.freeze({
   seed: 0,
   time_quantum_us: 10_000,
@@ -21,8 +27,8 @@ export const SCENARIO_DEFAULTS = Object.freeze({
    * of many runs from filling the disk.
    */
   limits: Object.freeze({ sends_per_quantum: 100_000, log_lines: 100_000, log_bytes: 10 * 1024 * 1024 }),
-  ...nodeDefaults,
-  latency: Object.freeze({ default_latency_ms: 0, jitter_ms: 0, loss: 0 }),
+  ...defaultsOf(NODE_KINDS),
+  ...defaultsOf(NETWORK_KINDS),
   ml: Object.freeze({ edge_inference_ms: 10, cloud_inference_ms: 1, window: 8 }),
   /** Name of a scenario built in code (no file). */
   name: "scenario",

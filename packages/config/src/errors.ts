@@ -45,6 +45,15 @@ export class UnknownNodeTypeError extends SimError {
   }
 }
 
+/** A network type outside the table of network kinds, e.g. in a resolved network built in code. */
+export class UnknownNetworkTypeError extends SimError {
+  readonly type: unknown;
+  constructor(type: unknown, known: readonly string[]) {
+    super("SIM_NETWORK_TYPE_UNKNOWN", `unknown network type ${JSON.stringify(type)}; the network types are ${known.join(", ")}`);
+    this.type = type;
+  }
+}
+
 /**
  * A value outside its type reached code written for every case of that type (see
  * `assertNever`): data built in code around the types, or a bug.

@@ -1,8 +1,10 @@
-export { SimError, ScenarioInvalidError, ScenarioUnreadableError, UnexpectedValueError, UnknownNodeTypeError } from "./errors.js";
+export { SimError, ScenarioInvalidError, ScenarioUnreadableError, UnexpectedValueError, UnknownNetworkTypeError, UnknownNodeTypeError } from "./errors.js";
 export { assertNever } from "./assert-never.js";
 export { EXTERNAL_NODE_TYPES, IN_PROCESS_NODE_TYPES, NODE_KINDS, NODE_TYPES, isInProcess, isInProcessNode, isNodeType, modelRunner, nodeKind } from "./node-kinds.js";
 export type { InProcessNodeType, LaunchedNodeType } from "./node-kinds.js";
 export type { KindContext, NodeBuilder, NodeFile, NodeInputOf, NodeKind, NodeRuns, ResolvedNodeOf } from "./node-kind.js";
+export { NETWORK_KINDS, NETWORK_TYPES, describeNetwork, isNetworkType, networkKind } from "./network-kinds.js";
+export type { NetworkContext, NetworkInputOf, NetworkKind, ResolvedNetworkOf, SmallestLatency } from "./network-kind.js";
 export { parseScenario, validateScenario, defineScenario } from "./validate.js";
 export { loadScenario } from "./load.js";
 export { parseOverride, parseKeyPath, parseOverrideValue, OverrideSyntaxError } from "./overrides.js";

@@ -49,7 +49,8 @@ export function resolveScenario(data: unknown, options: ResolveOptions, problems
   const quantum = pick("time_quantum_us") ?? SCENARIO_DEFAULTS.time_quantum_us;
   const nodes = resolveNodes(ctx, names, { startupSec: resolvedTimeouts.startup_sec, timeQuantumUs: quantum });
 
-  const networkInput = raw.network !== null && typeof raw.network === "object" ? (raw.network as ScenarioInput["network"]) : undefined;
+  // Trusted only as far as the schema vouches for it: resolveNetwork checks before reading.
+  const networkInput = raw.network as ScenarioInput["network"];
   const network = resolveNetwork(ctx, names, networkInput);
   if (isClean(["network"]) && isClean(["time_quantum_us"])) warnAboutLateDeliveries(ctx, names, networkInput, quantum);
 
@@ -57,6 +58,8 @@ export function resolveScenario(data: unknown, options: ResolveOptions, problems
   const ml = mlInput === undefined ? null : resolveMl(ctx, names, mlInput);
   if (ml !== null) warnAboutBatchedCloudInference(ctx, nodes, ml);
 
+  // Only when `network.type` failed the schema, which has said so.
+  if (network === null) return null;
   const limits = pick("limits");
   const output = pick("output");
   return {

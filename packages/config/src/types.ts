@@ -173,6 +173,11 @@ export interface LinkInput {
   bandwidth_kbps?: number;
 }
 
+/**
+ * The network as written. Each type's row in the table of network kinds
+ * (network-kinds.ts) says how it resolves and is checked; its schema part is
+ * `network_<type>`; the coordinator builds its model from a table over the same types.
+ */
 export type NetworkInput =
   | { type: "direct" }
   | {
@@ -183,6 +188,8 @@ export type NetworkInput =
       bandwidth_kbps?: number;
       links?: LinkInput[];
     };
+
+export type NetworkType = NetworkInput["type"];
 
 export interface MlPlacementConfigInput {
   model_path?: string;

@@ -1,9 +1,7 @@
 import type { ResolvedLink } from "@sim/config";
 import { describe, expect, it } from "vitest";
-import { DirectNetwork } from "./direct-network.js";
 import { CoordinatorOptionsError } from "./errors.js";
 import { LatencyNetwork, type LatencyNetworkConfig } from "./latency-network.js";
-import { createNetworkModel } from "./network.js";
 import { createRng } from "./rng.js";
 import type { Route } from "./types.js";
 
@@ -125,15 +123,5 @@ describe("LatencyNetwork", () => {
     expect(() => net({ loss: 1.5 })).toThrow(CoordinatorOptionsError);
     expect(() => net({ default_latency_ms: -1 })).toThrow(/latency_ms/);
     expect(() => net({ links: [rule(["a"], ["b"], { bandwidth_kbps: 0 })] })).toThrow(/network\.links\[0\]: bandwidth_kbps/);
-  });
-});
-
-describe("createNetworkModel", () => {
-  it("builds the model the resolved network names", () => {
-    expect(createNetworkModel({ type: "direct" })).toBeInstanceOf(DirectNetwork);
-    const latency = createNetworkModel({ type: "latency", default_latency_ms: 3, jitter_ms: 0, loss: 0, bandwidth_kbps: null, links: [] });
-    expect(latency).toBeInstanceOf(LatencyNetwork);
-    expect(at(latency.route("a", "b", 1, 5, createRng("x")))).toBe(3005);
-    expect(at(new DirectNetwork().route("a", "b", 1, 5, createRng("x")))).toBe(5);
   });
 });

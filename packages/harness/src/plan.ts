@@ -1,4 +1,4 @@
-import type { ResolvedScenario } from "@sim/config";
+import { describeNetwork, type ResolvedScenario } from "@sim/config";
 import { hostAccessOf, type HostAccess } from "./host-access.js";
 
 /** What a run would do, as `sim run --dry-run` prints it. */
@@ -27,20 +27,9 @@ export function planOf(scenario: ResolvedScenario, external: RunPlan["external"]
     time_quantum_us: scenario.time_quantum_us,
     realtime_factor: scenario.realtime_factor,
     nodes,
-    network: describeNetwork(scenario),
+    network: describeNetwork(scenario.network),
     ml_placement: scenario.ml_inference?.placement ?? null,
     external,
     host_access: hostAccessOf(scenario),
   };
-}
-
-function describeNetwork(scenario: ResolvedScenario): string {
-  const network = scenario.network;
-  if (network.type === "direct") return "direct (no delay)";
-  const parts = [`latency ${network.default_latency_ms} ms`];
-  if (network.jitter_ms > 0) parts.push(`jitter ${network.jitter_ms} ms`);
-  if (network.loss > 0) parts.push(`loss ${network.loss}`);
-  if (network.bandwidth_kbps !== null) parts.push(`${network.bandwidth_kbps} kbps`);
-  if (network.links.length > 0) parts.push(`${network.links.length} link rule(s)`);
-  return parts.join(", ");
 }
