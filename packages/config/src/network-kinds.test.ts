@@ -62,8 +62,8 @@ describe("what the table says about each type", () => {
     expect(isNetworkType("latency")).toBe(true);
     expect(isNetworkType("toString")).toBe(false);
     expect(isNetworkType(7)).toBe(false);
-    expect(() => networkKind("constant" as NetworkType)).toThrow(UnknownNetworkTypeError);
-    expect(() => networkKind("constant" as NetworkType)).toThrow('unknown network type "constant"; the network types are direct, latency');
+    expect(() => networkKind("satellite" as NetworkType)).toThrow(UnknownNetworkTypeError);
+    expect(() => networkKind("satellite" as NetworkType)).toThrow(`unknown network type "satellite"; the network types are ${NETWORK_TYPES.join(", ")}`);
     try {
       networkKind("toString" as NetworkType);
       expect.unreachable();
@@ -93,14 +93,14 @@ describe("resolution goes through the row, with no fallback", () => {
 
   it("throws for a type the schema let through but the table does not know", () => {
     // Only reachable when schema.json and the table disagree (the tests above fail first).
-    expect(() => resolveNetwork(context(true), names, { type: "constant" } as unknown as NetworkInput)).toThrow(UnknownNetworkTypeError);
+    expect(() => resolveNetwork(context(true), names, { type: "satellite" } as unknown as NetworkInput)).toThrow(UnknownNetworkTypeError);
   });
 
   it("refuses a scenario whose network type is unknown, at the type's position, with exit-2 problems only", () => {
-    const result = parseScenario("duration_sec: 1\nnodes:\n  g: {type: gateway}\nnetwork: {type: constant, latency_ms: 3}\n", { source: "/experiments/net.yaml" });
+    const result = parseScenario("duration_sec: 1\nnodes:\n  g: {type: gateway}\nnetwork: {type: satellite, latency_ms: 3}\n", { source: "/experiments/net.yaml" });
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
     expect(problems).toMatchObject([{ severity: "error", code: "bad-value", path: ["network", "type"], line: 4, column: 17 }]);
-    expect(problems[0]!.message).toBe('network.type must be "direct" or "latency", got "constant"');
+    expect(problems[0]!.message).toMatch(/^network\.type must be "direct".* "latency".*, got "satellite"$/);
   });
 });
