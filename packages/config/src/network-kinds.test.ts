@@ -3,8 +3,8 @@
  * JSON Schema (its part of the schema, the keys with defaults), SCENARIO_DEFAULTS, and
  * what resolution, the late-deliveries warning and the dry-run plan derive from a row.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { itMatchesSchemaUnion, schemaDefs, type Schema } from "./__fixtures__/schema-table.js";
 import { SCENARIO_DEFAULTS } from "./defaults.js";
 import { UnknownNetworkTypeError } from "./errors.js";
 import { NETWORK_KINDS, NETWORK_TYPES, describeNetwork, isNetworkType, networkKind } from "./network-kinds.js";
@@ -17,9 +17,7 @@ import type { ResolveContext } from "./resolve-context.js";
 import type { NetworkInput, NetworkType } from "./types.js";
 import { parseScenario } from "./validate.js";
 
-type Schema = Record<string, unknown>;
-const schema = JSON.parse(readFileSync(new URL("../schema.json", import.meta.url), "utf8")) as Schema & { $defs: Record<string, Schema> };
-const defs = schema.$defs;
+const defs = schemaDefs;
 
 /** A resolution context over no nodes; `clean` answers `isClean` for every path. */
 function context(clean: boolean): ResolveContext {
@@ -27,23 +25,7 @@ function context(clean: boolean): ResolveContext {
 }
 
 describe("schema.json has each row's part, and only those", () => {
-  const network = defs.network as { properties: { type: { enum: string[] } }; allOf: { if: { properties: { type: { const: string } } }; then: { $ref: string } }[] };
-
-  it("enumerates the table's types, in its order", () => {
-    expect(network.properties.type.enum).toEqual([...NETWORK_TYPES]);
-  });
-
-  it("has one if/then branch per row, pointing at the row's definition", () => {
-    const branches = network.allOf.map((b) => [b.if.properties.type.const, b.then.$ref]);
-    expect(branches).toEqual(NETWORK_TYPES.map((type) => [type, `#/$defs/${networkKind(type).schema}`]));
-  });
-
-  it.each(NETWORK_TYPES)("%s: its definition is for its type only", (type) => {
-    const def = defs[networkKind(type).schema];
-    expect(def, `$defs.${networkKind(type).schema}`).toBeDefined();
-    expect((def!.properties as Record<string, Schema>).type).toEqual({ const: type });
-    expect(def!.additionalProperties).toBe(false);
-  });
+  itMatchesSchemaUnion("network", NETWORK_TYPES, (type) => networkKind(type as NetworkType).schema);
 
   it.each(NETWORK_TYPES)("%s: every default is for a key of its schema part", (type) => {
     const keys = Object.keys((defs[networkKind(type).schema]!.properties ?? {}) as Schema);
@@ -64,12 +46,7 @@ describe("what the table says about each type", () => {
     expect(isNetworkType(7)).toBe(false);
     expect(() => networkKind("satellite" as NetworkType)).toThrow(UnknownNetworkTypeError);
     expect(() => networkKind("satellite" as NetworkType)).toThrow(`unknown network type "satellite"; the network types are ${NETWORK_TYPES.join(", ")}`);
-    try {
-      networkKind("toString" as NetworkType);
-      expect.unreachable();
-    } catch (error) {
-      expect((error as UnknownNetworkTypeError).code).toBe("SIM_NETWORK_TYPE_UNKNOWN");
-    }
+    expect(() => networkKind("toString" as NetworkType)).toThrow(expect.objectContaining({ code: "SIM_NETWORK_TYPE_UNKNOWN", type: "toString" }));
   });
 
   it("describes a resolved network in one line for the dry-run plan", () => {

@@ -3,8 +3,8 @@
  * Schema (its part of the schema, the keys naming receivers, the keys with defaults),
  * SCENARIO_DEFAULTS, and what validation derives from a row.
  */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { itMatchesSchemaUnion, schemaDefs, type Schema } from "./__fixtures__/schema-table.js";
 import { assertNever } from "./assert-never.js";
 import { SCENARIO_DEFAULTS } from "./defaults.js";
 import { UnexpectedValueError, UnknownNodeTypeError } from "./errors.js";
@@ -16,9 +16,7 @@ import type { NodeEntry } from "./node-names.js";
 import { parseScenario } from "./validate.js";
 import type { NodeType } from "./types.js";
 
-type Schema = Record<string, unknown>;
-const schema = JSON.parse(readFileSync(new URL("../schema.json", import.meta.url), "utf8")) as Schema & { $defs: Record<string, Schema> };
-const defs = schema.$defs;
+const defs = schemaDefs;
 
 /** Property names of a definition, and of the objects its properties refer to (one level: `build.dockerfile`). */
 function keysOf(def: Schema): { top: Set<string>; nested: Set<string> } {
@@ -36,23 +34,7 @@ function entry(type: NodeType | null, input: Record<string, unknown>): NodeEntry
 }
 
 describe("schema.json has each row's part, and only those", () => {
-  const node = defs.node as { properties: { type: { enum: string[] } }; allOf: { if: { properties: { type: { const: string } } }; then: { $ref: string } }[] };
-
-  it("enumerates the table's types, in its order", () => {
-    expect(node.properties.type.enum).toEqual([...NODE_TYPES]);
-  });
-
-  it("has one if/then branch per row, pointing at the row's definition", () => {
-    const branches = node.allOf.map((b) => [b.if.properties.type.const, b.then.$ref]);
-    expect(branches).toEqual(NODE_TYPES.map((type) => [type, `#/$defs/${nodeKind(type).schema}`]));
-  });
-
-  it.each(NODE_TYPES)("%s: its definition is for its type only", (type) => {
-    const def = defs[nodeKind(type).schema];
-    expect(def, `$defs.${nodeKind(type).schema}`).toBeDefined();
-    expect((def!.properties as Record<string, Schema>).type).toEqual({ const: type });
-    expect(def!.additionalProperties).toBe(false);
-  });
+  itMatchesSchemaUnion("node", NODE_TYPES, (type) => nodeKind(type as NodeType).schema);
 
   it.each(NODE_TYPES)("%s: `references` are exactly its keys that name a node", (type) => {
     const properties = (defs[nodeKind(type).schema]!.properties ?? {}) as Record<string, Schema>;
