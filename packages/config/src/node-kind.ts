@@ -86,6 +86,11 @@ export interface NodeKind<T extends NodeType> {
    * arguments and whether `env` is passed too, for the limits of `checkNodeLimits`.
    */
   readonly command?: { readonly args: readonly string[]; readonly env: boolean };
+  /**
+   * The latency series its nodes record (`latency_ms.<series>` in summary.json), so
+   * that a sweep's default metrics include them without a list of types elsewhere.
+   */
+  readonly latencySeries?: readonly string[];
   /** The `ml_inference.placement` at which its nodes run the model. */
   readonly runsModelAt?: "edge" | "cloud";
   /**

@@ -4,6 +4,7 @@ import type { NodeKind } from "../node-kind.js";
 export const actuatorKind = {
   runs: "in-process",
   receives: true,
+  latencySeries: ["actuation"],
   schema: "actuator_node",
   references: [],
   defaults: Object.freeze({}),

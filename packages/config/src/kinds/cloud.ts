@@ -4,6 +4,7 @@ import type { NodeKind } from "../node-kind.js";
 export const cloudKind = {
   runs: "in-process",
   receives: true,
+  latencySeries: ["cloud"],
   schema: "cloud_node",
   references: [],
   defaults: Object.freeze({}),

@@ -1,7 +1,13 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadScenario } from "@sim/config";
 import { describe, expect, test } from "vitest";
+import { runScenario } from "../run-scenario.js";
 import type { SweepPoint } from "./expand.js";
 import { spread } from "./stats.js";
-import { buildTables, metricValue, type ResultRow } from "./tables.js";
+import { buildTables, defaultMetrics, metricValue, type ResultRow } from "./tables.js";
 
 const points: SweepPoint[] = [0, 1].map((index) => ({ index, values: { "network.default_latency_ms": [5, 20][index], "nodes.gw.batch": 1 }, overrides: [], set: [] }));
 
@@ -70,5 +76,27 @@ describe("tables", () => {
     expect(metricValue(summary, 'nodes["gw.0"].received')).toBe(3);
     expect(metricValue(summary, "latency_ms.decision.p95")).toBeNull();
     expect(metricValue(summary, "success")).toBeNull();
+  });
+});
+
+describe("default metrics", () => {
+  const scenarios = fileURLToPath(new URL("../../../../scenarios/", import.meta.url));
+
+  // Every default metric of a scenario is a number in a real run's summary: none names
+  // a series the scenario does not produce, and the node types' series are all there.
+  test.each(["actuator.yaml", "quickstart.yaml"])("%s: each default metric has a value in the run's summary.json", async (file) => {
+    const { scenario } = await loadScenario(join(scenarios, file));
+    const metrics = defaultMetrics(scenario);
+    const out = mkdtempSync(join(tmpdir(), "sim-default-metrics-"));
+    try {
+      const result = await runScenario(join(scenarios, file), { outDir: out });
+      expect(result.success).toBe(true);
+      const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { latency_ms: Record<string, unknown> };
+      expect(Object.fromEntries(metrics.map((m) => [m, typeof metricValue(summary, m)]))).toEqual(Object.fromEntries(metrics.map((m) => [m, "number"])));
+      const series = Object.keys(summary.latency_ms);
+      for (const name of series) expect(metrics, `series ${name}`).toContain(`latency_ms.${name}.p95`);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });

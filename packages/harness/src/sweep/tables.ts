@@ -9,7 +9,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseKeyPath, type ResolvedScenario } from "@sim/config";
+import { NODE_TYPES, nodeKind, parseKeyPath, type ResolvedScenario } from "@sim/config";
 import { OUTPUT_FILES } from "../outputs.js";
 import { csvField } from "../result-tables.js";
 import type { RunSummaryJson } from "../run-scenario.js";
@@ -41,13 +41,13 @@ export interface ResultRow {
 
 /**
  * The default metrics: message counts and events for every scenario, latency
- * percentiles of the series the scenario produces (`cloud` when it has a cloud
- * node, `decision` when it has ML inference).
+ * percentiles of the series the scenario produces (those its node types record, in
+ * the order of the table of node kinds, then `decision` when it has ML inference).
  */
 export function defaultMetrics(scenario: ResolvedScenario): string[] {
   const metrics = ["events", "messages.sent", "messages.delivered", "messages.dropped", "messages.late_deliveries"];
-  const series: string[] = [];
-  if (scenario.nodes.some((n) => n.type === "cloud")) series.push("cloud");
+  const types = new Set(scenario.nodes.map((n) => n.type));
+  const series: string[] = NODE_TYPES.filter((type) => types.has(type)).flatMap((type) => nodeKind(type).latencySeries ?? []);
   if (scenario.ml_inference) series.push("decision");
   for (const name of series) for (const figure of ["mean", "p50", "p95", "p99"]) metrics.push(`latency_ms.${name}.${figure}`);
   return metrics;
