@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { randomUUID } from "node:crypto";
 import { dirname, extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -58,11 +59,61 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
   // a constructor that throws, or a node failing mid-run, is reported where it is written.
   // Process-wide, and only the modules compiled from now on are mapped.
   if (!process.sourceMapsEnabled) process.setSourceMapsEnabled(true);
-  const api = register({ namespace: randomUUID(), tsconfig: nearestTsconfig(dirname(file)) ?? false });
+  const namespace = randomUUID();
+  const tsconfig = nearestTsconfig(dirname(file)) ?? false;
+  if (isCommonJs(file)) {
+    // A CommonJS file goes through tsx's require: Node 24 hands a CommonJS file that an
+    // ES import reached to its CommonJS loader with the namespace still in the path
+    // ("Cannot find module …/x.ts?namespace=…"); Node 20 did not.
+    // tsx's require takes its tsconfig from TSX_TSCONFIG_PATH when it registers (else the
+    // working folder's): point it at the module's own, or at an empty one.
+    const { register: registerCjs } = await import("tsx/cjs/api");
+    const before = process.env.TSX_TSCONFIG_PATH;
+    process.env.TSX_TSCONFIG_PATH = tsconfig === false ? emptyTsconfig() : tsconfig;
+    let api: { require(id: string, fromFile: string): unknown; unregister(): void } | undefined;
+    try {
+      api = registerCjs({ namespace });
+      return api.require(file, import.meta.url) as Record<string, unknown>;
+    } finally {
+      api?.unregister();
+      if (before === undefined) delete process.env.TSX_TSCONFIG_PATH;
+      else process.env.TSX_TSCONFIG_PATH = before;
+    }
+  }
+  const api = register({ namespace, tsconfig });
   try {
     return (await api.import(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } finally {
     await api.unregister();
+  }
+}
+
+let emptyTsconfigFile: string | undefined;
+
+/** A tsconfig.json with no options (written once per process, in the temporary folder). */
+function emptyTsconfig(): string {
+  if (emptyTsconfigFile === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "sim-tsconfig-"));
+    emptyTsconfigFile = join(dir, "tsconfig.json");
+    writeFileSync(emptyTsconfigFile, "{}\n");
+  }
+  return emptyTsconfigFile;
+}
+
+/** Node's rule: .cts is CommonJS, .mts is not, and .ts is unless the nearest package.json says `"type": "module"`. */
+function isCommonJs(file: string): boolean {
+  const extension = extname(file);
+  if (extension !== ".ts") return extension === ".cts";
+  for (let at = dirname(file); ; at = dirname(at)) {
+    const manifest = join(at, "package.json");
+    if (existsSync(manifest)) {
+      try {
+        return (JSON.parse(readFileSync(manifest, "utf8")) as { type?: unknown }).type !== "module";
+      } catch {
+        return true; // an unreadable package.json: Node would fail on it either way; tsx's require reports it
+      }
+    }
+    if (dirname(at) === at) return true;
   }
 }
 
