@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { randomUUID } from "node:crypto";
 import { dirname, extname, join } from "node:path";
@@ -60,7 +60,7 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
   // Process-wide, and only the modules compiled from now on are mapped.
   if (!process.sourceMapsEnabled) process.setSourceMapsEnabled(true);
   const namespace = randomUUID();
-  const tsconfig = nearestTsconfig(dirname(file)) ?? false;
+  const tsconfig = nearestAbove(dirname(file), "tsconfig.json") ?? false;
   if (isCommonJs(file)) {
     // A CommonJS file goes through tsx's require: Node 24 hands a CommonJS file that an
     // ES import reached to its CommonJS loader with the namespace still in the path
@@ -90,10 +90,11 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
 
 let emptyTsconfigFile: string | undefined;
 
-/** A tsconfig.json with no options (written once per process, in the temporary folder). */
+/** A tsconfig.json with no options (written once per process, in the temporary folder, removed when it exits). */
 function emptyTsconfig(): string {
   if (emptyTsconfigFile === undefined) {
     const dir = mkdtempSync(join(tmpdir(), "sim-tsconfig-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     emptyTsconfigFile = join(dir, "tsconfig.json");
     writeFileSync(emptyTsconfigFile, "{}\n");
   }
@@ -104,22 +105,19 @@ function emptyTsconfig(): string {
 function isCommonJs(file: string): boolean {
   const extension = extname(file);
   if (extension !== ".ts") return extension === ".cts";
-  for (let at = dirname(file); ; at = dirname(at)) {
-    const manifest = join(at, "package.json");
-    if (existsSync(manifest)) {
-      try {
-        return (JSON.parse(readFileSync(manifest, "utf8")) as { type?: unknown }).type !== "module";
-      } catch {
-        return true; // an unreadable package.json: Node would fail on it either way; tsx's require reports it
-      }
-    }
-    if (dirname(at) === at) return true;
+  const manifest = nearestAbove(dirname(file), "package.json");
+  if (manifest === null) return true;
+  try {
+    return (JSON.parse(readFileSync(manifest, "utf8")) as { type?: unknown }).type !== "module";
+  } catch {
+    return true; // an unreadable package.json: Node would fail on it either way; tsx's require reports it
   }
 }
 
-function nearestTsconfig(dir: string): string | null {
+/** The file `name` in `dir` or the nearest folder above it, as Node and TypeScript look for theirs. */
+function nearestAbove(dir: string, name: string): string | null {
   for (let at = dir; ; at = dirname(at)) {
-    const candidate = join(at, "tsconfig.json");
+    const candidate = join(at, name);
     if (existsSync(candidate)) return candidate;
     if (dirname(at) === at) return null;
   }
