@@ -3,6 +3,7 @@
  * resume after SIGKILL, --verify, invalid input, dry run.
  */
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { processesWithArg, waitUntil } from "./helpers/processes.js";
@@ -61,6 +62,11 @@ describe("sim sweep", () => {
     for (const key of readdirSync(join(store, "members"))) {
       expect(existsSync(join(store, "members", key, "summary.json"))).toBe(true);
       expect(existsSync(join(store, "members", key, "trace.jsonl"))).toBe(false);
+      // The member process's own CPU: at least its start-up, and no more than its wall
+      // time on every core (this test's members are small and run two at a time).
+      const { cpu_sec, wall_sec } = JSON.parse(readFileSync(join(store, "members", key, "result.json"), "utf8")) as { cpu_sec: number; wall_sec: number };
+      expect(cpu_sec).toBeGreaterThan(0.02);
+      expect(cpu_sec).toBeLessThan((wall_sec + 5) * availableParallelism());
     }
     expect(processesWithArg(store)).toEqual([]);
 

@@ -38,8 +38,14 @@ interface FastUtf8 {
 /** Size of a batch's text buffer (bigger only for one huge value). */
 const TEXT_BUFFER_BYTES = 2 << 20;
 const EMPTY = new Uint8Array(0);
-/** With thread "auto": batches held back before deciding that the trace is worth a thread. */
-const AUTO_THREAD_AFTER_BATCHES = 3;
+/**
+ * With thread "auto": batches held back before deciding that the trace is worth a
+ * thread. Starting the encoder thread costs a new isolate and its modules (about 0.1 s
+ * of CPU and 20 MB); measured on 2 cores (docs/engine.md), it pays off from about
+ * 3,000 sensors (57 batches) and costs a 1,000-sensor run (19 batches) a quarter of
+ * its time. 32 batches hold at most ~50 MB before the decision.
+ */
+const AUTO_THREAD_AFTER_BATCHES = 32;
 /** Batches the encoder thread may hold before the engine waits: bounds memory. */
 const MAX_BATCHES_IN_FLIGHT = 16;
 

@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     env: process.env,
     ...(process.env[MEMBER_TRACE_THREAD_ENV] === "0" ? { traceThread: false } : {}),
   });
-  process.stdout.write(`member ${key}: ${result.status}${result.error ? `: ${result.error.message}` : ""} (${result.wall_sec} s)\n`);
+  process.stdout.write(`member ${key}: ${result.status}${result.error ? `: ${result.error.message}` : ""} (${result.wall_sec} s, ${result.cpu_sec} s of CPU)\n`);
   return result.status === "succeeded" ? 0 : result.status === "interrupted" ? 130 : 1;
 }
 

@@ -54,6 +54,7 @@ export async function runMember(store: string, key: string, options: RunMemberOp
       status: run.interrupted ? "interrupted" : run.success ? "succeeded" : "failed",
       digest: run.digest,
       wall_sec: seconds(started),
+      cpu_sec: processCpuSeconds(),
       error: summary?.error ?? (summary && !summary.success ? { code: "SIM_LEFTOVERS", message: `${summary.cleanup.leftovers.length} resource(s) left after the run`, node: null } : null),
       host: hostname(),
       finished_at: new Date().toISOString(),
@@ -65,6 +66,7 @@ export async function runMember(store: string, key: string, options: RunMemberOp
       status: interrupted ? "interrupted" : "failed",
       digest: null,
       wall_sec: seconds(started),
+      cpu_sec: processCpuSeconds(),
       error: { code: error instanceof SimError ? error.code : "SIM_INTERNAL", message: error instanceof Error ? error.message : String(error), node: null },
       host: hostname(),
       finished_at: new Date().toISOString(),
@@ -78,6 +80,11 @@ export async function runMember(store: string, key: string, options: RunMemberOp
 async function clearOutputs(dir: string): Promise<void> {
   const stale = [MEMBER_FILES.result, ...Object.values(OUTPUT_FILES)];
   await Promise.all(stale.map((name) => rm(join(dir, name), { recursive: true, force: true })));
+}
+
+function processCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1000) / 1000;
 }
 
 function seconds(startedMs: number): number {

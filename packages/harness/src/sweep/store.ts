@@ -59,6 +59,12 @@ export interface MemberResult {
   digest: string | null;
   /** Wall-clock seconds of the whole member: validation, launch, run, cleanup. */
   wall_sec: number;
+  /**
+   * CPU seconds (all threads: the engine's, the trace encoder's, V8's compiler and GC
+   * helpers) of the process that ran the member, since that process started; a member
+   * process runs nothing else. Nodes in their own processes or containers are not in it.
+   */
+  cpu_sec: number;
   error: { code: string; message: string; node: string | null } | null;
   host: string;
   finished_at: string;
