@@ -9,7 +9,7 @@ export const SCENARIO_LIMITS = Object.freeze({
    */
   maxFileBytes: 4 * 1024 * 1024,
   /** Most nodes a scenario may have after `count` groups are expanded. */
-  maxNodes: 1_000_000,
+  maxNodes: 5_000_000,
   /**
    * YAML's alias budget (the `yaml` package's `maxAliasCount`: uses of an anchor
    * weighted by the aliases inside it); stops "billion laughs" files early.

@@ -1,9 +1,13 @@
 import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { TraceWriteError } from "./errors.js";
 import { createRng } from "./rng.js";
 import { TraceEncoder } from "./trace-encoder.js";
-import { TraceRecorder } from "./trace-pipeline.js";
-import { MemoryTraceSink } from "./trace-sinks.js";
+import { TraceRecorder, type TraceResult } from "./trace-pipeline.js";
+import { FileTraceSink, MemoryTraceSink, type TraceSink } from "./trace-sinks.js";
 
 const IDS = ["s1", "g1", "ünï"].map((id) => JSON.stringify(id));
 
@@ -29,6 +33,22 @@ async function sample(thread: boolean): Promise<{ text: string; digest: string |
   rec.sendValues(12, 0, 5, 8, 0, [3, -1.25]);
   const result = await rec.close();
   return { text: sink.text(), digest: result.digest };
+}
+
+/** 60,000 random records of every common kind (several MB of trace) into `sink`. */
+async function bigTrace(sink: TraceSink, thread: boolean): Promise<TraceResult> {
+  const rng = createRng("test/trace-big");
+  const rec = new TraceRecorder({ idsJson: IDS, sink, digest: true, thread });
+  for (let l = 0; l < 9; l++) rec.link(l, l % 3, (l + 1) % 3);
+  for (let i = 0; i < 60_000; i++) {
+    const u = rng.next();
+    const t = Math.floor(rng.next() * 1e9);
+    if (u < 0.3) rec.timer(t, i % 3, i % 7);
+    else if (u < 0.6) rec.send(t, i % 9, i, i, i % 100 === 0 ? JSON.stringify({ i, x: rng.next() }) : null);
+    else if (u < 0.9) rec.deliver(t, i % 9, i - 1, t - 5, i);
+    else rec.nodeEvent(t, i % 3, '"k"', `"x":${rng.next()}`);
+  }
+  return rec.close();
 }
 
 const EXPECTED = [
@@ -61,19 +81,8 @@ describe("trace encoding", () => {
 
   it("a large random trace is identical inline and threaded, and the digest covers exactly the bytes written", async () => {
     const run = async (thread: boolean) => {
-      const rng = createRng("test/trace-big");
       const sink = new MemoryTraceSink();
-      const rec = new TraceRecorder({ idsJson: IDS, sink, digest: true, thread });
-      for (let l = 0; l < 9; l++) rec.link(l, l % 3, (l + 1) % 3);
-      for (let i = 0; i < 60_000; i++) {
-        const u = rng.next();
-        const t = Math.floor(rng.next() * 1e9);
-        if (u < 0.3) rec.timer(t, i % 3, i % 7);
-        else if (u < 0.6) rec.send(t, i % 9, i, i, i % 100 === 0 ? JSON.stringify({ i, x: rng.next() }) : null);
-        else if (u < 0.9) rec.deliver(t, i % 9, i - 1, t - 5, i);
-        else rec.nodeEvent(t, i % 3, '"k"', `"x":${rng.next()}`);
-      }
-      const result = await rec.close();
+      const result = await bigTrace(sink, thread);
       return { bytes: sink.buffer(), result };
     };
     const inline = await run(false);
@@ -82,14 +91,43 @@ describe("trace encoding", () => {
     expect(threaded.result).toEqual(inline.result);
     expect(inline.result.lines).toBe(60_000);
     expect(inline.result.bytes).toBe(inline.bytes.length);
+    // Several chunks: the file sinks below reuse chunk buffers across them.
+    expect(inline.bytes.length).toBeGreaterThan(3 * (1 << 20));
     expect(inline.result.digest).toBe(createHash("sha256").update(inline.bytes).digest("hex"));
     expect(inline.bytes.toString("utf8").split("\n").length).toBe(60_001);
   });
 
+  it("a file sink is written directly (by the encoder thread, or inline with writeSync) with the same bytes", async () => {
+    const memory = new MemoryTraceSink();
+    const expected = await bigTrace(memory, false);
+    const dir = mkdtempSync(join(tmpdir(), "sim-trace-fd-"));
+    try {
+      for (const thread of [true, false]) {
+        const path = join(dir, `trace-${thread}.jsonl`);
+        const result = await bigTrace(new FileTraceSink(path), thread);
+        expect(result).toEqual(expected);
+        expect(readFileSync(path).equals(memory.buffer()), `thread: ${thread}`).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(existsSync("/dev/full"))("a trace file that cannot be written fails with the file's name, inline and threaded", async () => {
+    for (const thread of [true, false]) {
+      const failed = await bigTrace(new FileTraceSink("/dev/full"), thread).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(failed, `thread: ${thread}`).toBeInstanceOf(TraceWriteError);
+      expect((failed as TraceWriteError).message).toMatch(/^trace \/dev\/full: .*(ENOSPC|no space)/i);
+    }
+  });
+
   it("chunk boundaries do not change the bytes (tiny chunks, lines longer than a chunk)", () => {
-    const encode = (chunkSize: number, text: string) => {
+    const encode = (chunkSize: number, text: string, reuse = false) => {
       const chunks: Uint8Array[] = [];
-      const enc = new TraceEncoder(IDS, chunkSize, (c) => chunks.push(c.slice()));
+      const enc = new TraceEncoder(IDS, chunkSize, (c) => chunks.push(c.slice()), reuse);
       const payload = Buffer.from(JSON.stringify(text));
       // link 0 = s1 -> g1; a timer; a send (message 0) with the long payload (span 0); its delivery.
       const rec = new Float64Array([7, 0, 0, 1, 1, 5, 0, 1, 2, 6, 0, 0, 3, payload.length, 3, 7, 0, 0, 1, 4]);
@@ -100,6 +138,8 @@ describe("trace encoding", () => {
     for (const text of ["x".repeat(500), "ü✓".repeat(200)]) {
       const big = encode(1 << 16, text);
       expect(encode(64, text)).toBe(big);
+      // Reusing one chunk buffer (the emitter copies each chunk before it returns).
+      expect(encode(64, text, true)).toBe(big);
       expect(big.split("\n")[1]).toBe(`{"t":6,"ev":"send","from":"s1","to":"g1","msg":0,"size":3,"payload":${JSON.stringify(text)}}`);
       expect(big.split("\n")[2]).toBe('{"t":7,"ev":"deliver","from":"s1","to":"g1","msg":0,"sent":1,"size":4}');
     }

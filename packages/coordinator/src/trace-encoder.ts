@@ -97,9 +97,19 @@ export class TraceEncoder {
   /**
    * @param idsJson JSON-quoted node ids, by node index.
    * @param chunkSize bytes per emitted chunk (a line longer than that gets a chunk of its own).
-   * @param emit receives each chunk; the encoder never touches a chunk again once emitted.
+   * @param emit receives each chunk; the encoder never touches a chunk again once emitted,
+   *   unless `reuse`.
+   * @param reuse `emit` is done with a chunk when it returns (it hashed it, wrote it with
+   *   writeSync): the encoder fills the same buffer again. A new megabyte per chunk is
+   *   memory outside V8's heap, and its growth starts full garbage collections, which
+   *   cost as much as the heap is big: with a million sensors, most of the run.
    */
-  constructor(idsJson: readonly string[], chunkSize: number, emit: (chunk: Uint8Array) => void) {
+  constructor(
+    idsJson: readonly string[],
+    chunkSize: number,
+    emit: (chunk: Uint8Array) => void,
+    private readonly reuse = false,
+  ) {
     this.chunkSize = chunkSize;
     this.emit = emit;
     this.idsJson = idsJson;
@@ -369,9 +379,11 @@ export class TraceEncoder {
   private flush(): void {
     if (this.pos === 0) return;
     this.emit(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    // A buffer grown for one long line is not kept.
+    if (this.reuse && this.buf.length === this.chunkSize) return;
     this.buf = this.chunk(this.chunkSize);
     this.dv = new DataView(this.buf.buffer);
-    this.pos = 0;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { writeAllSync } from "./_write-all-sync.js";
 import { TraceWriteError } from "./errors.js";
 import {
   REC_DELIVER,
@@ -357,6 +358,11 @@ class ChunkOutput {
     this.hash = digest ? createHash("sha256") : null;
   }
 
+  /** Whether a chunk is done with when write() returns (hashed, or written with writeSync): its buffer may be reused. */
+  get consumesChunks(): boolean {
+    return this.sink === null || this.sink.fd !== undefined;
+  }
+
   /** `hashed`: the chunk was already hashed (by the encoder thread). */
   write(chunk: Uint8Array, hashed: boolean): void {
     if (!hashed) {
@@ -365,7 +371,8 @@ class ChunkOutput {
     }
     if (this.sink === null || this.error !== null) return;
     try {
-      if (!this.sink.write(chunk)) this.sinkBlocked = true;
+      if (this.sink.fd !== undefined) writeAllSync(this.sink.fd, chunk);
+      else if (!this.sink.write(chunk)) this.sinkBlocked = true;
     } catch (err) {
       this.fail(err);
     }
@@ -409,7 +416,7 @@ class InlineBackend implements Backend {
   private readonly encoder: TraceEncoder;
   constructor(options: TraceRecorderOptions) {
     this.out = new ChunkOutput(options.sink, options.digest);
-    this.encoder = new TraceEncoder(options.idsJson, CHUNK_BYTES, (chunk) => this.out.write(chunk, false));
+    this.encoder = new TraceEncoder(options.idsJson, CHUNK_BYTES, (chunk) => this.out.write(chunk, false), this.out.consumesChunks);
   }
   private spareText: Buffer | null = null;
   submit(rec: Float64Array, words: number, text: Uint8Array): Float64Array {
@@ -449,7 +456,8 @@ class WorkerBackend implements Backend {
 
   constructor(options: TraceRecorderOptions) {
     this.out = new ChunkOutput(options.sink, false);
-    this.worker = startTraceWorker({ ids: options.idsJson, chunkSize: CHUNK_BYTES, digest: options.digest, wantChunks: options.sink !== null });
+    const fd = options.sink?.fd ?? null;
+    this.worker = startTraceWorker({ ids: options.idsJson, chunkSize: CHUNK_BYTES, digest: options.digest, wantChunks: options.sink !== null && fd === null, fd });
     this.worker.on("message", (m: FromTraceWorker) => {
       for (const chunk of m.chunks) this.out.write(chunk, true);
       if (m.type === "ack") {

@@ -16,6 +16,12 @@ export interface TraceSink {
    * the writer should await `drained()` before handing over more.
    */
   write(chunk: Uint8Array): boolean;
+  /**
+   * Optional: a file the trace may be written to directly, with `writeSync` in order,
+   * instead of through `write` (the encoder thread writes it then, and reuses its
+   * chunk buffers). `close` still closes it.
+   */
+  readonly fd?: number;
   drained(): Promise<void>;
   /** Flushes and releases the sink; rejects if anything could not be written. */
   close(): Promise<void>;
@@ -30,6 +36,7 @@ const FILE_HIGH_WATER_MARK = 8 * 1024 * 1024;
  */
 export class FileTraceSink implements TraceSink {
   readonly path: string;
+  readonly fd: number;
   private readonly stream: WriteStream;
   private error: Error | null = null;
 
@@ -41,6 +48,7 @@ export class FileTraceSink implements TraceSink {
     } catch (cause) {
       throw new TraceWriteError(this.path, `cannot create the trace file (${(cause as Error).message}); check that the folder exists and is writable`, { cause });
     }
+    this.fd = fd;
     this.stream = createWriteStream("", { fd, highWaterMark: FILE_HIGH_WATER_MARK });
     this.stream.on("error", (err) => {
       this.error ??= err;

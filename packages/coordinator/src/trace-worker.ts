@@ -1,8 +1,10 @@
 // The trace encoder thread's entry point (started by trace-pipeline.ts): encodes the
-// record batches it receives, hashes the bytes and hands the chunks and the batch
-// buffers back to the engine's thread.
+// record batches it receives, hashes the bytes and writes them to the trace file (or
+// hands the chunks to the engine's thread for its sink), and gives the batch buffers
+// back to the engine's thread.
 import { createHash } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
+import { writeAllSync } from "./_write-all-sync.js";
 import { TraceEncoder } from "./trace-encoder.js";
 
 export interface TraceWorkerData {
@@ -10,8 +12,10 @@ export interface TraceWorkerData {
   ids: readonly string[];
   chunkSize: number;
   digest: boolean;
-  /** Send the encoded chunks back (false: there is no sink, only the digest is wanted). */
+  /** Send the encoded chunks back (false: there is no sink, or the thread writes `fd`). */
   wantChunks: boolean;
+  /** The trace file, written here with writeSync (the sink's `fd`); null: none. */
+  fd: number | null;
 }
 
 export type ToTraceWorker = { type: "batch"; rec: Float64Array; words: number; text: Uint8Array } | { type: "close" };
@@ -26,11 +30,19 @@ const options = workerData as TraceWorkerData;
 const hash = options.digest ? createHash("sha256") : null;
 let bytes = 0;
 let out: Uint8Array[] = [];
-const encoder = new TraceEncoder(options.ids, options.chunkSize, (chunk) => {
-  hash?.update(chunk);
-  bytes += chunk.length;
-  if (options.wantChunks) out.push(chunk);
-});
+const fd = options.fd;
+// A chunk that stays here (hashed, written to the file) is done with when emit returns: reuse its buffer.
+const encoder = new TraceEncoder(
+  options.ids,
+  options.chunkSize,
+  (chunk) => {
+    hash?.update(chunk);
+    bytes += chunk.length;
+    if (fd !== null) writeAllSync(fd, chunk);
+    else if (options.wantChunks) out.push(chunk);
+  },
+  !options.wantChunks,
+);
 
 /** The chunks encoded since the last call, and their buffers to transfer. */
 function takeChunks(): [Uint8Array[], ArrayBuffer[]] {

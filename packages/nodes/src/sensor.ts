@@ -8,12 +8,10 @@ import type { SensorReading } from "./types.js";
 const SAMPLE = 0;
 
 /**
- * The signal of one kind at one sensor: its spec's constants plus this sensor's
- * offset and drift phase (drawn at start). Plain fields, read straight from the
- * sample loop.
+ * A kind's constants, shared by every sensor measuring it: at a million sensors, one
+ * copy per sensor (V8 boxes each fractional field) was ~80 bytes each.
  */
-class Channel {
-  readonly name: string;
+class KindConstants {
   readonly amplitude: number;
   readonly noise: number;
   readonly min: number;
@@ -22,13 +20,7 @@ class Channel {
   readonly omega: number;
   /** 10^decimals. */
   readonly scale: number;
-  level = 0;
-  phase = 0;
-  constructor(
-    name: string,
-    readonly spec: SensorKindSpec,
-  ) {
-    this.name = name;
+  constructor(readonly spec: SensorKindSpec) {
     this.amplitude = spec.amplitude;
     this.noise = spec.noise;
     this.min = spec.min;
@@ -36,6 +28,52 @@ class Channel {
     this.omega = (2 * Math.PI) / (spec.periodSec * 1_000_000);
     this.scale = 10 ** spec.decimals;
   }
+}
+
+const KIND_CONSTANTS = new Map<SensorKindSpec, KindConstants>();
+
+function kindConstants(spec: SensorKindSpec): KindConstants {
+  let k = KIND_CONSTANTS.get(spec);
+  if (k === undefined) {
+    k = new KindConstants(spec);
+    KIND_CONSTANTS.set(spec, k);
+  }
+  return k;
+}
+
+/**
+ * The signal of one kind at one sensor: the kind's constants plus this sensor's
+ * offset and drift phase (drawn at start).
+ */
+class Channel {
+  level = 0;
+  phase = 0;
+  constructor(
+    readonly name: string,
+    readonly k: KindConstants,
+  ) {}
+}
+
+/**
+ * The numbers of a payload template and the object handed to `send`, one per count
+ * of kinds, shared by every sensor: `send` reads them before it returns (PayloadJson),
+ * and each sample fills them afresh.
+ */
+interface SharedPayload {
+  readonly values: Float64Array;
+  readonly json: { parts: readonly string[]; values: Float64Array };
+}
+
+const SHARED_PAYLOADS: SharedPayload[] = [];
+
+function sharedPayload(kinds: number): SharedPayload {
+  let shared = SHARED_PAYLOADS[kinds];
+  if (shared === undefined) {
+    const values = new Float64Array(2 + kinds);
+    shared = { values, json: { parts: [], values } };
+    SHARED_PAYLOADS[kinds] = shared;
+  }
+  return shared;
 }
 
 /**
@@ -98,9 +136,8 @@ export class SensorNode implements InProcessNode {
   /** The only channel when the sensor measures one kind (the common case), else null. */
   private readonly single: Channel | null;
   private readonly template: ReadingTemplate | null;
-  /** The template's numbers, refilled for every sample (the coordinator copies them at send). */
-  private readonly values: Float64Array;
-  private readonly json: { parts: readonly string[]; values: Float64Array } | null;
+  /** The template's numbers and the object given to `send`, shared with other sensors. */
+  private readonly shared: SharedPayload;
   private seq = 0;
 
   constructor(node: ResolvedSensorNode) {
@@ -115,18 +152,17 @@ export class SensorNode implements InProcessNode {
     this.channels = node.sensors.map((name) => {
       const spec = sensorKind(name);
       if (spec === undefined) throw new UnknownSensorKindError(node.id, name, Object.keys(SENSOR_KINDS));
-      return new Channel(name, spec);
+      return new Channel(name, kindConstants(spec));
     });
     this.single = this.channels.length === 1 ? this.channels[0]! : null;
     this.template = readingTemplate(node.sensors);
-    this.values = new Float64Array(2 + this.channels.length);
-    this.json = this.template === null ? null : { parts: this.template.normal, values: this.values };
+    this.shared = sharedPayload(this.channels.length);
   }
 
   start(ctx: NodeContext): void {
     const rng = ctx.rng;
     for (const ch of this.channels) {
-      ch.level = ch.spec.baseline + (2 * rng.next() - 1) * ch.spec.spread;
+      ch.level = ch.k.spec.baseline + (2 * rng.next() - 1) * ch.k.spec.spread;
       ch.phase = 2 * Math.PI * rng.next();
     }
     if (this.startUs < this.untilUs) ctx.setTimer(Math.max(0, this.startUs - ctx.now()), SAMPLE);
@@ -140,17 +176,18 @@ export class SensorNode implements InProcessNode {
     const now = ctx.now();
     const rng = ctx.rng;
     const anomaly = this.anomalyProbability > 0 && rng.next() < this.anomalyProbability;
-    const values = this.values;
+    const values = this.shared.values;
     values[0] = this.seq;
     values[1] = now;
     const readings: Record<string, number> = {};
     const single = this.single;
     if (single !== null) {
       // sample() written out: a double returned from a call that is not inlined costs an allocation.
-      let value = single.level + single.amplitude * Math.sin(single.omega * now + single.phase) + single.noise * (rng.next() + rng.next() - 1);
+      const k = single.k;
+      let value = single.level + k.amplitude * Math.sin(k.omega * now + single.phase) + k.noise * (rng.next() + rng.next() - 1);
       if (anomaly) value += this.anomalyMagnitude;
-      value = Math.min(single.max, Math.max(single.min, value));
-      value = Math.round(value * single.scale) / single.scale;
+      value = Math.min(k.max, Math.max(k.min, value));
+      value = Math.round(value * k.scale) / k.scale;
       readings[single.name] = value;
       values[2] = value;
     } else {
@@ -162,10 +199,11 @@ export class SensorNode implements InProcessNode {
       }
     }
     const payload: SensorReading = { seq: this.seq, sampledAtUs: now, readings, anomaly };
-    const json = this.json;
+    const template = this.template;
     let text: PayloadJson | undefined;
-    if (json !== null) {
-      json.parts = anomaly ? this.template!.anomalous : this.template!.normal;
+    if (template !== null) {
+      const json = this.shared.json;
+      json.parts = anomaly ? template.anomalous : template.normal;
       text = json;
     }
     if (this.target !== null) ctx.send(this.target, payload, this.sizeBytes, text);
@@ -184,9 +222,10 @@ export class SensorNode implements InProcessNode {
 
   /** One reading: level + drift + triangular noise (`u2`: the sum of two uniforms minus 1), clamped and rounded. */
   private sample(ch: Channel, now: TimeUs, u2: number, anomaly: boolean): number {
-    let value = ch.level + ch.amplitude * Math.sin(ch.omega * now + ch.phase) + ch.noise * u2;
+    const k = ch.k;
+    let value = ch.level + k.amplitude * Math.sin(k.omega * now + ch.phase) + k.noise * u2;
     if (anomaly) value += this.anomalyMagnitude;
-    value = Math.min(ch.max, Math.max(ch.min, value));
-    return Math.round(value * ch.scale) / ch.scale;
+    value = Math.min(k.max, Math.max(k.min, value));
+    return Math.round(value * k.scale) / k.scale;
   }
 }
