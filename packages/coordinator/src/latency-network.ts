@@ -51,8 +51,8 @@ class LatencyLink implements FastLinkRoute {
  * Latency, jitter, loss and bandwidth, with defaults and per-link rules. For a pair
  * of nodes every matching rule is applied in order, field by field: the last rule
  * that sets a field wins, fields no rule sets come from the defaults. Links are
- * resolved lazily and cached, so a 10k-node scenario costs one lookup per pair that
- * actually talks, never a scan of all rules per message.
+ * resolved lazily, once per pair that actually talks (the engine keeps each pair's
+ * link), never by a scan of all rules per message.
  */
 export class LatencyNetwork implements NetworkModel {
   private readonly defaults: Required<{ [K in keyof LinkRule]: NonNullable<LinkRule[K]> | null }>;
@@ -60,7 +60,10 @@ export class LatencyNetwork implements NetworkModel {
   private readonly ruleTo: Set<string>[];
   /** from node id -> indexes of the rules naming it, ascending. */
   private readonly rulesFrom = new Map<string, number[]>();
+  /** Links with a bandwidth (a FIFO queue each), by from and to. */
   private readonly links = new Map<string, Map<string, LatencyLink>>();
+  /** Links without one, by their parameters. */
+  private readonly stateless = new Map<string, LatencyLink>();
 
   constructor(config: LatencyNetworkConfig) {
     checkParams("network", config.default_latency_ms, config.jitter_ms, config.loss, config.bandwidth_kbps);
@@ -89,16 +92,30 @@ export class LatencyNetwork implements NetworkModel {
   }
 
   link(from: string, to: string): LatencyLink {
+    const cached = this.links.get(from)?.get(to);
+    if (cached !== undefined) return cached;
+    const p = this.merge(from, to);
+    const latencyUs = Math.round(p.latency_ms! * 1000);
+    const jitterUs = p.jitter_ms! * 1000;
+    if (p.bandwidth_kbps === null) {
+      // Without a bandwidth a link keeps no state: pairs with the same parameters share
+      // one, and no pair is remembered (a million sensors' pairs were ~250 MB).
+      const key = `${latencyUs}/${jitterUs}/${p.loss!}`;
+      let shared = this.stateless.get(key);
+      if (shared === undefined) {
+        shared = new LatencyLink(latencyUs, jitterUs, p.loss!, null);
+        this.stateless.set(key, shared);
+      }
+      return shared;
+    }
+    // Its queue is the pair's own.
+    const link = new LatencyLink(latencyUs, jitterUs, p.loss!, p.bandwidth_kbps);
     let byTo = this.links.get(from);
     if (byTo === undefined) {
       byTo = new Map();
       this.links.set(from, byTo);
     }
-    let link = byTo.get(to);
-    if (link === undefined) {
-      link = this.resolve(from, to);
-      byTo.set(to, link);
-    }
+    byTo.set(to, link);
     return link;
   }
 
@@ -121,10 +138,6 @@ export class LatencyNetwork implements NetworkModel {
     return p;
   }
 
-  private resolve(from: string, to: string): LatencyLink {
-    const p = this.merge(from, to);
-    return new LatencyLink(Math.round(p.latency_ms! * 1000), p.jitter_ms! * 1000, p.loss!, p.bandwidth_kbps);
-  }
 }
 
 function checkParams(where: string, latencyMs: number | null, jitterMs: number | null, loss: number | null, kbps: number | null): void {
