@@ -100,6 +100,21 @@ describe("LatencyNetwork", () => {
     expect(at(odd.route("a", "b", 1, 0, rng))).toBe(2667);
   });
 
+  it("pairs without a bandwidth share one link per set of parameters; a pair with a bandwidth has its own queue", () => {
+    const n = net({ links: [rule(["s1", "s2"], ["g1"], { latency_ms: 5 }), rule(["s3"], ["g1"], { bandwidth_kbps: 8 })] });
+    // Stateless: equal parameters, one object; other parameters, another.
+    expect(n.link("s1", "g1")).toBe(n.link("s2", "g1"));
+    expect(n.link("s1", "g2")).not.toBe(n.link("s1", "g1"));
+    expect(n.link("s1", "g2")).toBe(n.link("x", "y"));
+    // With a bandwidth: the same pair gets its queue back, another pair its own.
+    const queued = n.link("s3", "g1");
+    expect(n.link("s3", "g1")).toBe(queued);
+    const rng = createRng("x");
+    // 8 kbps: 10 bytes take 10,000 µs; the second message waits for the first.
+    expect(at(n.route("s3", "g1", 10, 0, rng))).toBe(10_000 + 10_000);
+    expect(at(queued.route(10, 0, rng))).toBe(20_000 + 10_000);
+  });
+
   it("a saturated link's queue grows at the rate the configuration implies", () => {
     // 64 kbps, 80-byte messages every 5 ms: service 10 ms, so each waits 5 ms more than the previous.
     const n = net({ default_latency_ms: 0, bandwidth_kbps: 64 });
