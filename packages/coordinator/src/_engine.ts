@@ -10,7 +10,7 @@ import { PayloadTemplates, payloadJson, templateText } from "./_payload-template
 import { buildSummary } from "./_run-summary.js";
 import { RunState } from "./_run-state.js";
 import { WallTime } from "./_wall-time.js";
-import { NetworkModelError } from "./errors.js";
+import { CoordinatorOptionsError, NetworkModelError } from "./errors.js";
 import type { NodeErrorEvent, ProgressEvent, QuantumEvent } from "./events.js";
 import { LatencyStats, type LatencySamples } from "./latency-stats.js";
 import type { RunSummary } from "./summary.js";
@@ -88,6 +88,7 @@ export class Engine implements NodeHost {
     const nodes = options.nodes;
     this.n = nodes.length;
     this.slots = nodes.map((node, i) => {
+      if (this.indexOf.has(node.id)) throw new CoordinatorOptionsError(`node id "${node.id}" appears twice; ids must be unique`);
       this.indexOf.set(node.id, i);
       return node.kind === "external" ? new NodeSlot(node.id, i, null, node, this) : new NodeSlot(node.id, i, node, null, this);
     });

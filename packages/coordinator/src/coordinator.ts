@@ -87,7 +87,7 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
     super();
     const { nodes, seed } = options;
     if (!Array.isArray(nodes)) throw new CoordinatorOptionsError("nodes must be an array of SimNode");
-    const seen = new Set<string>();
+    // Ids appearing twice are refused by the engine, as it indexes them.
     for (const node of nodes) {
       if (node === null || typeof node !== "object" || typeof node.id !== "string" || node.id === "") {
         throw new CoordinatorOptionsError("every node needs a non-empty string id");
@@ -95,8 +95,6 @@ export class Coordinator extends EventEmitter<CoordinatorEvents> {
       if (node.kind !== "in-process" && node.kind !== "external") {
         throw new CoordinatorOptionsError(`node "${node.id}": kind must be "in-process" or "external", got ${JSON.stringify((node as { kind?: unknown }).kind)}`);
       }
-      if (seen.has(node.id)) throw new CoordinatorOptionsError(`node id "${node.id}" appears twice; ids must be unique`);
-      seen.add(node.id);
     }
     if (!Number.isSafeInteger(seed)) throw new CoordinatorOptionsError(`seed must be an integer, got ${String(seed)}`);
     const { durationUs, endUs } = options;

@@ -58,8 +58,8 @@ export class LatencyNetwork implements NetworkModel {
   private readonly defaults: Required<{ [K in keyof LinkRule]: NonNullable<LinkRule[K]> | null }>;
   private readonly rules: LinkRule[];
   private readonly ruleTo: Set<string>[];
-  /** from node id -> indexes of the rules naming it, ascending. */
-  private readonly rulesFrom = new Map<string, number[]>();
+  /** from node id -> indexes of the rules naming it, ascending (shared, never changed). */
+  private readonly rulesFrom = new Map<string, readonly number[]>();
   /** Links with a bandwidth (a FIFO queue each), by from and to. */
   private readonly links = new Map<string, Map<string, LatencyLink>>();
   /** Links without one, by their parameters. */
@@ -79,10 +79,18 @@ export class LatencyNetwork implements NetworkModel {
       checkParams(`network.links[${i}]`, link.latency_ms, link.jitter_ms, link.loss, link.bandwidth_kbps);
       this.rules.push(link);
       this.ruleTo.push(new Set(link.to_nodes));
+      // Senders with the same rules share one list (a million sensors named by one rule:
+      // one list, not a million): `list + [i]` is made once per distinct list.
+      const withRule = new Map<readonly number[] | undefined, readonly number[]>();
       for (const from of link.from_nodes) {
         const list = this.rulesFrom.get(from);
-        if (list === undefined) this.rulesFrom.set(from, [i]);
-        else if (list[list.length - 1] !== i) list.push(i);
+        if (list !== undefined && list[list.length - 1] === i) continue;
+        let next = withRule.get(list);
+        if (next === undefined) {
+          next = list === undefined ? [i] : [...list, i];
+          withRule.set(list, next);
+        }
+        this.rulesFrom.set(from, next);
       }
     });
   }
