@@ -71,17 +71,20 @@ let slurm = null;
 if (!args.includes("--no-slurm") && slurmAnswers()) ({ wall: slurm } = await sweepVariant("slurm-max-parallel-2", { executor: "slurm", slurm: { maxParallel: 2, pollMs: 250 } }));
 
 const f = (x) => x.toFixed(2);
+// A member alone already keeps more than one core busy (V8's optimising compiler and GC
+// threads, beside the engine): with two cores, --jobs 2 can only be as much faster as
+// the cores left idle by --jobs 1, whatever the executor does.
+const cores = Math.min(2, availableParallelism());
+const wallPerMember1 = jobs1 / members;
+const ceiling = (cores * wallPerMember1) / cpu1;
 process.stderr.write(
   [
     `\n${members} members of reference-1000x10 (4 WAN latencies x ${replicates} replicates):`,
     `  bare runScenario loop   ${f(bare)} s (${f(bare / members)} s per member)`,
     `  local --jobs 1          ${f(jobs1)} s: overhead ${f((jobs1 - bare) / members)} s per member over the bare loop`,
     `  local --jobs 2          ${f(jobs2)} s: speedup ${f(jobs1 / jobs2)}x over --jobs 1 (target >= 1.8x)`,
-    // A member alone already keeps more than one core busy (V8's optimising compiler
-    // and GC threads, beside the engine): with two cores, --jobs 2 can only be as much
-    // faster as the cores left idle by --jobs 1, whatever the executor does.
-    `  member CPU              ${f(cpu1)} s per member (all threads) in ${f(jobs1 / members)} s of --jobs 1 wall: a lone member keeps ${f(cpu1 / (jobs1 / members))} cores busy,`,
-    `                          so ${Math.min(2, availableParallelism())} cores allow at most ${f((Math.min(2, availableParallelism()) * (jobs1 / members)) / cpu1)}x; measured ${f(jobs1 / jobs2)}x = ${Math.round((100 * (jobs1 / jobs2)) / ((Math.min(2, availableParallelism()) * (jobs1 / members)) / cpu1))} % of that`,
+    `  member CPU              ${f(cpu1)} s per member (all threads) in ${f(wallPerMember1)} s of --jobs 1 wall: a lone member keeps ${f(cpu1 / wallPerMember1)} cores busy,`,
+    `                          so ${cores} cores allow at most ${f(ceiling)}x; measured ${f(jobs1 / jobs2)}x = ${Math.round((100 * (jobs1 / jobs2)) / ceiling)} % of that`,
     slurm === null ? "  slurm                   skipped (no cluster answers sinfo)" : `  slurm (2 at a time)     ${f(slurm)} s: ${f((slurm - jobs2) / members)} s per member over local --jobs 2`,
     "",
   ].join("\n"),

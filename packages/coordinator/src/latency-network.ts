@@ -145,7 +145,6 @@ export class LatencyNetwork implements NetworkModel {
     }
     return p;
   }
-
 }
 
 function checkParams(where: string, latencyMs: number | null, jitterMs: number | null, loss: number | null, kbps: number | null): void {

@@ -456,8 +456,7 @@ class WorkerBackend implements Backend {
 
   constructor(options: TraceRecorderOptions) {
     this.out = new ChunkOutput(options.sink, false);
-    const fd = options.sink?.fd ?? null;
-    this.worker = startTraceWorker({ ids: options.idsJson, chunkSize: CHUNK_BYTES, digest: options.digest, wantChunks: options.sink !== null && fd === null, fd });
+    this.worker = startTraceWorker({ ids: options.idsJson, chunkSize: CHUNK_BYTES, digest: options.digest, wantChunks: !this.out.consumesChunks, fd: options.sink?.fd ?? null });
     this.worker.on("message", (m: FromTraceWorker) => {
       for (const chunk of m.chunks) this.out.write(chunk, true);
       if (m.type === "ack") {

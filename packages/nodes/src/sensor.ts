@@ -55,13 +55,13 @@ class Channel {
 }
 
 /**
- * The numbers of a payload template and the object handed to `send`, one per count
- * of kinds, shared by every sensor: `send` reads them before it returns (PayloadJson),
- * and each sample fills them afresh.
+ * The payload template handed to `send` (its parts and numbers), one per count of
+ * kinds, shared by every sensor: `send` reads it before it returns (PayloadJson), and
+ * each sample fills it afresh.
  */
 interface SharedPayload {
+  parts: readonly string[];
   readonly values: Float64Array;
-  readonly json: { parts: readonly string[]; values: Float64Array };
 }
 
 const SHARED_PAYLOADS: SharedPayload[] = [];
@@ -69,8 +69,7 @@ const SHARED_PAYLOADS: SharedPayload[] = [];
 function sharedPayload(kinds: number): SharedPayload {
   let shared = SHARED_PAYLOADS[kinds];
   if (shared === undefined) {
-    const values = new Float64Array(2 + kinds);
-    shared = { values, json: { parts: [], values } };
+    shared = { parts: [], values: new Float64Array(2 + kinds) };
     SHARED_PAYLOADS[kinds] = shared;
   }
   return shared;
@@ -136,7 +135,7 @@ export class SensorNode implements InProcessNode {
   /** The only channel when the sensor measures one kind (the common case), else null. */
   private readonly single: Channel | null;
   private readonly template: ReadingTemplate | null;
-  /** The template's numbers and the object given to `send`, shared with other sensors. */
+  /** The payload template given to `send`, shared with other sensors. */
   private readonly shared: SharedPayload;
   private seq = 0;
 
@@ -202,9 +201,9 @@ export class SensorNode implements InProcessNode {
     const template = this.template;
     let text: PayloadJson | undefined;
     if (template !== null) {
-      const json = this.shared.json;
-      json.parts = anomaly ? template.anomalous : template.normal;
-      text = json;
+      const shared = this.shared;
+      shared.parts = anomaly ? template.anomalous : template.normal;
+      text = shared;
     }
     if (this.target !== null) ctx.send(this.target, payload, this.sizeBytes, text);
     else this.record(payload, ctx);
