@@ -124,6 +124,23 @@ describe.each(KINDS)("containment %s", (kind) => {
   });
 });
 
+describe("subreaper stop after the program's exit", { skip: !KINDS.includes("subreaper") }, () => {
+  it("a supervisor still ending after reporting the exit gets no signal", async () => {
+    // A stand-in for a supervisor on a loaded machine: reports "exit 0" on fd 3, then takes 300 ms to end.
+    const tree = new ProcessTree({ runId: runId(), name: "slow-sv", containment: "subreaper", searchPath: process.env.PATH });
+    const script = 'require("fs").writeSync(3, "exit 0\\n"); setTimeout(() => process.exit(0), 300);';
+    const child = spawn(process.execPath, ["-e", script], { detached: true, stdio: ["ignore", "pipe", "pipe", ...tree.stdio] });
+    tree.attach(child);
+    child.stdout!.resume();
+    child.stderr!.resume();
+    expect(await tree.exited).toEqual({ code: 0, signal: null });
+    expect(tree.members()).toEqual([child.pid]);
+    const result = await tree.terminate({ killAfterMs: 300, killWaitMs: 3_000 });
+    expect(result).toEqual({ signal: "none", gone: true });
+    expect(await new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", resolve)))).toBe(0);
+  });
+});
+
 describe("choosing", () => {
   it("auto picks the strongest containment available", () => {
     const tree = new ProcessTree({ runId: runId(), name: "auto", searchPath: process.env.PATH });

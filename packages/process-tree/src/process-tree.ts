@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { cgroupProcesses, createNodeCgroup, removeNodeCgroup } from "./cgroup.js";
 import { KILL_WAIT_MS, NODE_ID_ENV, RUN_ID_ENV, SIGKILL_AFTER_MS } from "./constants.js";
 import { descendantsOf, holdersOf, liveProcesses, processesWithEnv, readStat } from "./proc.js";
-import { terminateSet, type ProcessSet } from "./terminate.js";
+import { terminateSet, waitEmpty, type ProcessSet } from "./terminate.js";
 import type { Containment, ExitInfo, TerminateResult } from "./types.js";
 
 /** The supervisor program, shipped with this package (src/ and dist/ are siblings of supervisor/). */
@@ -27,6 +27,13 @@ const PYTHON_CANDIDATES = ["/usr/bin/python3", "/usr/local/bin/python3", "/bin/p
  * before someone outside the tree is presumed to hold them (and is looked for).
  */
 const STDIO_SETTLE_MS = 250;
+
+/**
+ * The supervisor reports the program's exit and ends itself a moment later (once no
+ * descendant is left). On a loaded machine that moment can outlast a stop that
+ * follows the report at once: the supervisor is given this long rather than a SIGTERM.
+ */
+const SUPERVISOR_EXIT_MS = 1_000;
 
 /** The status line the supervisor writes when the program ends: "exit 3" or "signal 9". */
 const STATUS_LINE = /^(exit|signal) (\d+)$/m;
@@ -239,6 +246,10 @@ export class ProcessTree {
   }
 
   private async doTerminate(options: { killAfterMs: number; killWaitMs: number }): Promise<TerminateResult> {
+    if (this.containment === "subreaper" && this.exit !== null && this.root !== null) {
+      const left = this.members();
+      if (left.length === 1 && left[0] === this.root.pid) await waitEmpty(this.processSet(), SUPERVISOR_EXIT_MS, left);
+    }
     let result = await terminateSet(this.processSet(), options);
     if (result.gone && this.stdioOpen !== null && this.stdioLinks.size > 0) {
       const deadline = performance.now() + STDIO_SETTLE_MS;
