@@ -9,6 +9,7 @@ import { NodeSlot, type NodeHost } from "./_node-slot.js";
 import { PayloadTemplates, payloadJson, templateText } from "./_payload-templates.js";
 import { buildSummary } from "./_run-summary.js";
 import { RunState } from "./_run-state.js";
+import { AleaTable } from "./rng.js";
 import { WallTime } from "./_wall-time.js";
 import { CoordinatorOptionsError, NetworkModelError } from "./errors.js";
 import type { NodeErrorEvent, ProgressEvent, QuantumEvent } from "./events.js";
@@ -67,6 +68,7 @@ export class Engine implements NodeHost {
   readonly slots: NodeSlot[];
   readonly trace: TraceRecorder | null;
   readonly failures: Failures;
+  readonly nodeStreams: AleaTable;
 
   private readonly o: EngineOptions;
   private readonly n: number;
@@ -74,6 +76,8 @@ export class Engine implements NodeHost {
   private readonly endUs: TimeUs;
   /** Links by `from * n + to`, in creation order. */
   private readonly links = new Map<number, LinkRecord>();
+  /** Every link's stream state, by link id. */
+  private readonly linkStreams = new AleaTable(0);
   private readonly reasonJson = new Map<string, string>();
   private readonly templates: PayloadTemplates | null;
   private readonly wall: WallTime;
@@ -87,6 +91,7 @@ export class Engine implements NodeHost {
     this.endUs = options.endUs;
     const nodes = options.nodes;
     this.n = nodes.length;
+    this.nodeStreams = new AleaTable(this.n);
     this.slots = nodes.map((node, i) => {
       if (this.indexOf.has(node.id)) throw new CoordinatorOptionsError(`node id "${node.id}" appears twice; ids must be unique`);
       this.indexOf.set(node.id, i);
@@ -307,7 +312,7 @@ export class Engine implements NodeHost {
       const mode = this.o.tracePayloads;
       const tracePayload = mode === "all" || (mode === "external" && (fromSlot.external !== null || toSlot.external !== null));
       const route = this.o.network.link?.(fromSlot.id, toSlot.id) ?? null;
-      link = new LinkRecord(this.links.size, fromSlot, toSlot, route, tracePayload, this.seed);
+      link = new LinkRecord(this.links.size, fromSlot, toSlot, route, tracePayload, this.seed, this.linkStreams);
       if (this.ts !== null) {
         link.tsPair = this.ts.pair(`${this.o.groupOf(fromSlot.id)}->${this.o.groupOf(toSlot.id)}`);
         link.tsToGroup = toSlot.tsGroup;

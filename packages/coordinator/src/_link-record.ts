@@ -1,21 +1,18 @@
 import { isFastLinkRoute, type FastLinkRoute } from "./_fast-route.js";
 import type { NodeSlot } from "./_node-slot.js";
-import { aleaNext, aleaSeed, linkRngKey, type AleaState } from "./rng.js";
+import { aleaNextAt, linkRngKey, type AleaTable } from "./rng.js";
 import type { LinkRoute, Rng } from "./types.js";
 
 /**
  * State of one directed (from, to) pair: its network route, its counts and its
- * random stream (the alea state lives here, seeded on the first draw).
+ * random stream (its state in the engine's table of link streams, by link id, seeded
+ * on the first draw).
  */
-export class LinkRecord implements Rng, AleaState {
+export class LinkRecord implements Rng {
   sent = 0;
   delivered = 0;
   dropped = 0;
   bytes = 0;
-  s0 = 0.5;
-  s1 = 0.5;
-  s2 = 0.5;
-  c = 1;
   private seeded = false;
   readonly fromIdx: number;
   readonly toIdx: number;
@@ -34,6 +31,7 @@ export class LinkRecord implements Rng, AleaState {
     readonly route: LinkRoute | null,
     readonly tracePayload: boolean,
     private readonly seed: number,
+    private readonly streams: AleaTable,
   ) {
     this.fromIdx = from.index;
     this.toIdx = to.index;
@@ -45,10 +43,11 @@ export class LinkRecord implements Rng, AleaState {
   /** The link's stream `${seed}/link/${from}->${to}`. */
   next(): number {
     if (!this.seeded) this.seedStream();
-    return aleaNext(this);
+    return aleaNextAt(this.streams.a, this.id << 2);
   }
   private seedStream(): void {
-    aleaSeed(this, linkRngKey(this.seed, this.fromId, this.toId));
+    this.streams.ensure(this.id + 1);
+    this.streams.seed(this.id, linkRngKey(this.seed, this.fromId, this.toId));
     this.seeded = true;
   }
 }

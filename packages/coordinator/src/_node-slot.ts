@@ -1,7 +1,7 @@
 import type { LinkRecord } from "./_link-record.js";
 import type { RunState } from "./_run-state.js";
 import type { LatencyStats } from "./latency-stats.js";
-import { aleaNext, aleaSeed, nodeRngKey, type AleaState } from "./rng.js";
+import { aleaNextAt, nodeRngKey, type AleaTable } from "./rng.js";
 import type { TimeSeriesRecorder } from "./time-series.js";
 import type { ExternalNode, InProcessNode, NodeContext, PayloadJson, Rng, TimeUs } from "./types.js";
 
@@ -11,6 +11,8 @@ export interface NodeHost {
   readonly state: RunState;
   readonly latency: LatencyStats;
   readonly ts: TimeSeriesRecorder | null;
+  /** Every node's stream state, by node index (made for every node at once: it never grows). */
+  readonly nodeStreams: AleaTable;
   send(from: NodeSlot, to: string, payload: unknown, sizeBytes: number, json?: string | PayloadJson): void;
   setTimer(node: number, delayUs: TimeUs, tag: number): void;
   nodeEvent(node: number, kind: string, data: Record<string, unknown>): void;
@@ -20,7 +22,7 @@ export interface NodeHost {
  * Everything the engine keeps per node, in one object so that an event touches few
  * cache lines; for an in-process node it is also the node's context.
  */
-export class NodeSlot implements NodeContext, Rng, AleaState {
+export class NodeSlot implements NodeContext, Rng {
   sent = 0;
   received = 0;
   dropped = 0;
@@ -33,19 +35,18 @@ export class NodeSlot implements NodeContext, Rng, AleaState {
   lastTemplate = -1;
   /** The node's group in the time series (-1 without one). */
   tsGroup = -1;
-  // The node's stream `${seed}/${id}`, seeded when `rng` is first read; `rng` is this object.
-  s0 = 0.5;
-  s1 = 0.5;
-  s2 = 0.5;
-  c = 1;
+  // The node's stream `${seed}/${id}` (in the host's table), seeded when `rng` is first read; `rng` is this object.
   private seeded = false;
+  private readonly streams: Float64Array;
   constructor(
     readonly id: string,
     readonly index: number,
     readonly node: InProcessNode | null,
     readonly external: ExternalNode | null,
     private readonly host: NodeHost,
-  ) {}
+  ) {
+    this.streams = host.nodeStreams.a;
+  }
   get rng(): Rng {
     // Seeded here, not in next(): V8 judges next() by its optimised code, and the
     // seeding inlined there would keep it from being inlined into the node's code
@@ -54,10 +55,10 @@ export class NodeSlot implements NodeContext, Rng, AleaState {
     return this;
   }
   next(): number {
-    return aleaNext(this);
+    return aleaNextAt(this.streams, this.index << 2);
   }
   private seedStream(): void {
-    aleaSeed(this, nodeRngKey(this.host.seed, this.id));
+    this.host.nodeStreams.seed(this.index, nodeRngKey(this.host.seed, this.id));
     this.seeded = true;
   }
   now(): TimeUs {

@@ -1,6 +1,6 @@
 import seedrandom from "seedrandom";
 import { describe, expect, it } from "vitest";
-import { createRng, linkRngKey, nodeRngKey } from "./rng.js";
+import { AleaTable, aleaNextAt, createRng, linkRngKey, nodeRngKey } from "./rng.js";
 
 const draw = (key: string, n: number) => {
   const rng = createRng(key);
@@ -58,6 +58,19 @@ describe("createRng", () => {
       if (i > 0) num += (firsts[i]! - mean) * (firsts[i - 1]! - mean);
     }
     expect(Math.abs(num / den)).toBeLessThan(0.05);
+  });
+
+  it("a table of streams draws what each stream alone draws, interleaved, across growth", () => {
+    const keys = Array.from({ length: 40 }, (_, i) => `7/link/s${i}->g${i % 3}`);
+    const table = new AleaTable(0);
+    const alone = keys.map((key, i) => {
+      table.ensure(i + 1);
+      table.seed(i, key);
+      return createRng(key);
+    });
+    for (let round = 0; round < 50; round++) {
+      for (let i = 0; i < keys.length; i++) expect(aleaNextAt(table.a, i << 2)).toBe(alone[i]!.next());
+    }
   });
 
   it("names streams as the design says", () => {

@@ -69,6 +69,52 @@ export function aleaNext(st: AleaState): number {
   return (st.s2 = t - (st.c = t | 0));
 }
 
+/**
+ * Many alea streams' states in one Float64Array, four doubles each (s0, s1, s2, c):
+ * the engine keeps every node's and every link's stream here. As fields of the node's
+ * and link's objects each double was a separate heap number (V8 boxes fractional
+ * fields), so a draw touched up to five scattered objects; here a stream is 32
+ * adjacent bytes.
+ */
+export class AleaTable {
+  /** Stream i's state is `a[4i..4i+3]`. Replaced when the table grows (`ensure`): read it through the table. */
+  a: Float64Array;
+  constructor(streams: number) {
+    this.a = new Float64Array(4 * Math.max(16, streams));
+  }
+
+  /** Room for stream numbers below `streams`. */
+  ensure(streams: number): void {
+    if (4 * streams <= this.a.length) return;
+    const grown = new Float64Array(Math.max(2 * this.a.length, 4 * streams));
+    grown.set(this.a);
+    this.a = grown;
+  }
+
+  /** Seeds stream `i` from `key` exactly like seedrandom's alea. */
+  seed(i: number, key: string): void {
+    const st: AleaState = { s0: 0.5, s1: 0.5, s2: 0.5, c: 1 };
+    aleaSeed(st, key);
+    const a = this.a;
+    const o = i << 2;
+    a[o] = st.s0;
+    a[o + 1] = st.s1;
+    a[o + 2] = st.s2;
+    a[o + 3] = st.c;
+  }
+}
+
+/** The next number of the stream whose state starts at `a[o]` (an AleaTable's array): `aleaNext` on a table. */
+export function aleaNextAt(a: Float64Array, o: number): number {
+  const c = a[o + 3]!;
+  const t = 2091639 * a[o]! + c * 2.3283064365386963e-10;
+  a[o] = a[o + 1]!;
+  a[o + 1] = a[o + 2]!;
+  const ct = t | 0;
+  a[o + 3] = ct;
+  return (a[o + 2] = t - ct);
+}
+
 class AleaRng implements Rng, AleaState {
   s0 = 0.5;
   s1 = 0.5;
