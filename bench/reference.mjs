@@ -3,7 +3,8 @@
 // trace on, to a file) and through the bare loop. Each run is its own child process.
 // stdout: one JSON line per scale and engine; stderr: the ratio and the checks.
 // The million-sensor scale (1000000/5000) needs about 4 GB and is skipped on a machine
-// with less than 6 GiB of memory.
+// with less than 6 GiB of memory. At 10000/50 the SimPy peer (bench/simpy-peer.py,
+// process style) runs too, when Debian's python3-simpy is installed.
 //   node bench/reference.mjs [--scales 100/4,1000/10] [--payloads all|external|none] [--source]
 import { execFileSync } from "node:child_process";
 import { totalmem } from "node:os";
@@ -29,6 +30,20 @@ const scales = scalesArg ? scalesArg.split(",") : Object.keys(EXPECTED);
 const extra = args.includes("--source") ? ["--source"] : [];
 if (args.includes("--payloads")) extra.push("--payloads", args[args.indexOf("--payloads") + 1]);
 const script = fileURLToPath(new URL("run-scale.mjs", import.meta.url));
+const simpyPeer = fileURLToPath(new URL("simpy-peer.py", import.meta.url));
+/** Debian's python3-simpy lives in the system Python's packages, not a pyenv's. */
+const SYSTEM_PYTHON = "/usr/bin/python3";
+/** The scale where the SimPy peer runs (it takes ~5 s there; ten times that at 100,000). */
+const SIMPY_SCALE = "10000/50";
+
+function simpyAvailable() {
+  try {
+    execFileSync(SYSTEM_PYTHON, ["-c", "import SimPy.Simulation"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 let ok = true;
 /** Wall seconds per event of the sim engine at the scales run so far: linear growth keeps it flat. */
@@ -60,6 +75,19 @@ for (const scale of scales) {
     }
   }
   if (scale === "10000/50" && ratio < MIN_RATIO) notes.push(`below the ${MIN_RATIO}x target`);
+  if (scale === SIMPY_SCALE) {
+    if (simpyAvailable()) {
+      const out = execFileSync(SYSTEM_PYTHON, [simpyPeer, n, g], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+      const line = out.trim().split("\n").pop();
+      process.stdout.write(`${line}\n`);
+      const simpy = JSON.parse(line);
+      if (expected && (simpy.events !== expected.events || simpy.cloud_messages !== expected.cloud)) {
+        notes.push("simpy counts differ from BENCHMARK.md");
+        ok = false;
+      }
+      notes.push(`${(lines.sim.events_per_s / simpy.events_per_s).toFixed(1)}x SimPy's process style (${(simpy.events_per_s / 1e6).toFixed(2)} M/s)`);
+    } else notes.push(`SimPy peer skipped (${SYSTEM_PYTHON} has no SimPy: apt-get install python3-simpy)`);
+  }
   if (scale === "100000/500" && lines.sim.peak_rss_mb >= MAX_RSS_MB_AT_100K) notes.push(`peak RSS over ${MAX_RSS_MB_AT_100K} MB`);
   if (scale === "1000000/5000" && lines.sim.peak_rss_mb >= MAX_RSS_MB_AT_1M) notes.push(`peak RSS over ${MAX_RSS_MB_AT_1M} MB`);
   perEvent[scale] = lines.sim.wall_s / lines.sim.events;
