@@ -75,6 +75,21 @@ describe("trace encoding", () => {
     expect(digest).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
   });
 
+  it("prints every integer length and decimal as JavaScript does (digits written in pairs)", async () => {
+    const rng = createRng("test/trace-numbers");
+    const values: number[] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 2147483647, 2147483648, -1, -10, -100, 0.5, 21.05, -3.125, 1e21, 2 ** 53];
+    for (let p = 1; p <= 1e10; p *= 10) {
+      values.push(p - 1, p, p + 1);
+      for (let k = 0; k < 20; k++) values.push(Math.floor(rng.next() * p), Math.round(rng.next() * p * 100) / 100);
+    }
+    const sink = new MemoryTraceSink();
+    const rec = new TraceRecorder({ idsJson: IDS, sink, digest: false, thread: false });
+    for (const v of values) rec.timer(Math.abs(Math.trunc(v)), 0, v);
+    await rec.close();
+    const lines = sink.text().trimEnd().split("\n");
+    expect(lines).toEqual(values.map((v) => `{"t":${String(Math.abs(Math.trunc(v)))},"ev":"timer","node":"s1","tag":${String(v)}}`));
+  });
+
   it("gives the same bytes and digest in the encoder thread", async () => {
     expect(await sample(true)).toEqual(await sample(false));
   });

@@ -51,6 +51,12 @@ const NEWLINE = 0x0a;
 const MINUS = 0x2d; // -
 const DOT = 0x2e; // .
 const DIGIT_0 = 0x30; // 0
+/** "00", "01", ... "99" as ASCII: decimals are written two digits per division. */
+const DIGIT_PAIRS = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGIT_PAIRS[2 * i] = DIGIT_0 + ((i / 10) | 0);
+  DIGIT_PAIRS[2 * i + 1] = DIGIT_0 + (i % 10);
+}
 const LETTER_E = 0x65;
 const LETTER_I = 0x69;
 const LETTER_N = 0x6e;
@@ -457,17 +463,46 @@ export class TraceEncoder {
     return p + s.length;
   }
 
-  /** A non-negative int32 in decimal at `p`; returns the end. */
+  /**
+   * A non-negative int32 in decimal at `p`; returns the end. Two digits per division
+   * (a table of pairs), the length from comparisons: about half the work of a digit at
+   * a time, on the three to six numbers of every line.
+   */
   private uint(buf: Uint8Array, p: number, v: number): number {
-    let d = 1;
-    for (let y = v; y >= 10; y = (y / 10) | 0) d++;
-    const end = p + d;
+    const end =
+      p +
+      (v < 100000
+        ? v < 100
+          ? v < 10
+            ? 1
+            : 2
+          : v < 1000
+            ? 3
+            : v < 10000
+              ? 4
+              : 5
+        : v < 10000000
+          ? v < 1000000
+            ? 6
+            : 7
+          : v < 100000000
+            ? 8
+            : v < 1000000000
+              ? 9
+              : 10);
     let q = end;
-    do {
-      const r = (v / 10) | 0;
-      buf[--q] = DIGIT_0 + v - r * 10;
-      v = r;
-    } while (v > 0);
+    while (v >= 100) {
+      const hi = (v / 100) | 0;
+      const pair = (v - hi * 100) << 1;
+      buf[q - 1] = DIGIT_PAIRS[pair + 1]!;
+      buf[q - 2] = DIGIT_PAIRS[pair]!;
+      q -= 2;
+      v = hi;
+    }
+    if (v >= 10) {
+      buf[q - 1] = DIGIT_PAIRS[(v << 1) + 1]!;
+      buf[q - 2] = DIGIT_PAIRS[v << 1]!;
+    } else buf[q - 1] = DIGIT_0 + v;
     return end;
   }
 
