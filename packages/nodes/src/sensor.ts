@@ -41,17 +41,32 @@ function kindConstants(spec: SensorKindSpec): KindConstants {
   return k;
 }
 
+/** Channels per slab of drawn signal parameters. */
+const SLAB_CHANNELS = 4096;
+let slab = new Float64Array(2 * SLAB_CHANNELS);
+let slabUsed = 0;
+
 /**
  * The signal of one kind at one sensor: the kind's constants plus this sensor's
- * offset and drift phase (drawn at start).
+ * offset and drift phase (drawn at start), kept in a slab shared with the sensors
+ * built just before and after it (`slab[at]` the level, `slab[at + 1]` the phase).
+ * As two fields each was a boxed double of its own; in a slab, the sensors of a group,
+ * which sample one after the other, read adjacent memory.
  */
 class Channel {
-  level = 0;
-  phase = 0;
+  readonly slab: Float64Array;
+  readonly at: number;
   constructor(
     readonly name: string,
     readonly k: KindConstants,
-  ) {}
+  ) {
+    if (slabUsed === SLAB_CHANNELS) {
+      slab = new Float64Array(2 * SLAB_CHANNELS);
+      slabUsed = 0;
+    }
+    this.slab = slab;
+    this.at = 2 * slabUsed++;
+  }
 }
 
 /**
@@ -161,8 +176,8 @@ export class SensorNode implements InProcessNode {
   start(ctx: NodeContext): void {
     const rng = ctx.rng;
     for (const ch of this.channels) {
-      ch.level = ch.k.spec.baseline + (2 * rng.next() - 1) * ch.k.spec.spread;
-      ch.phase = 2 * Math.PI * rng.next();
+      ch.slab[ch.at] = ch.k.spec.baseline + (2 * rng.next() - 1) * ch.k.spec.spread;
+      ch.slab[ch.at + 1] = 2 * Math.PI * rng.next();
     }
     if (this.startUs < this.untilUs) ctx.setTimer(Math.max(0, this.startUs - ctx.now()), SAMPLE);
   }
@@ -183,7 +198,9 @@ export class SensorNode implements InProcessNode {
     if (single !== null) {
       // sample() written out: a double returned from a call that is not inlined costs an allocation.
       const k = single.k;
-      let value = single.level + k.amplitude * Math.sin(k.omega * now + single.phase) + k.noise * (rng.next() + rng.next() - 1);
+      const params = single.slab;
+      const at = single.at;
+      let value = params[at]! + k.amplitude * Math.sin(k.omega * now + params[at + 1]!) + k.noise * (rng.next() + rng.next() - 1);
       if (anomaly) value += this.anomalyMagnitude;
       value = Math.min(k.max, Math.max(k.min, value));
       value = Math.round(value * k.scale) / k.scale;
@@ -222,7 +239,7 @@ export class SensorNode implements InProcessNode {
   /** One reading: level + drift + triangular noise (`u2`: the sum of two uniforms minus 1), clamped and rounded. */
   private sample(ch: Channel, now: TimeUs, u2: number, anomaly: boolean): number {
     const k = ch.k;
-    let value = ch.level + k.amplitude * Math.sin(k.omega * now + ch.phase) + k.noise * u2;
+    let value = ch.slab[ch.at]! + k.amplitude * Math.sin(k.omega * now + ch.slab[ch.at + 1]!) + k.noise * u2;
     if (anomaly) value += this.anomalyMagnitude;
     value = Math.min(k.max, Math.max(k.min, value));
     return Math.round(value * k.scale) / k.scale;
