@@ -97,7 +97,9 @@ test("changeset version: a patch to one package releases all of them at one vers
   // A scratch repository with the real changesets config and manifests (changesets needs git and the base branch).
   const scratch = mkdtempSync(join(tmpdir(), "sim-changesets-"));
   try {
-    cpSync(join(repoRoot, ".changeset"), join(scratch, ".changeset"), { recursive: true });
+    // The config only: changesets waiting in the repository would add their own bumps.
+    mkdirSync(join(scratch, ".changeset"));
+    cpSync(join(repoRoot, ".changeset", "config.json"), join(scratch, ".changeset", "config.json"));
     for (const file of ["package.json", "pnpm-workspace.yaml"]) cpSync(join(repoRoot, file), join(scratch, file));
     for (const { dir } of packages) {
       mkdirSync(join(scratch, "packages", dir), { recursive: true });
