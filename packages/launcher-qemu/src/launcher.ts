@@ -52,13 +52,7 @@ export function createQemuLauncher(options: QemuLauncherOptions = {}): NodeLaunc
     },
 
     async launch(node: ResolvedQemuNode, ctx: LaunchContext): Promise<StartedNode> {
-      const external = await QemuNode.launch(node, ctx, { qemu, plugin: options.plugin, env: env() });
-      return {
-        id: node.id,
-        external,
-        stop: () => external.stop(),
-        [Symbol.asyncDispose]: () => external.stop(),
-      };
+      return QemuNode.launch(node, ctx, { qemu, plugin: options.plugin, env: env() });
     },
   };
 }

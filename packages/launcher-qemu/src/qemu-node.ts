@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { SCENARIO_DEFAULTS, type ResolvedQemuNode } from "@sim/config";
-import type { ExternalInit, ExternalNode, InboundMessage, LaunchContext, OutboundMessage, TimeUs } from "@sim/coordinator";
+import type { ExternalInit, ExternalNode, InboundMessage, LaunchContext, OutboundMessage, StartedNode, TimeUs } from "@sim/coordinator";
 import { isProcessAlive } from "@sim/process-tree";
 import { BoundedLog, UartMessages } from "@sim/protocol";
 import { QemuNodeFailedError, QemuTimeoutError, QemuUsageError, type QemuNodePhase } from "./errors.js";
@@ -23,7 +23,8 @@ export interface QemuLaunchSettings {
  * delivers it; each UART line becomes a message to the target, stamped with the last
  * microsecond of the step it ended in.
  */
-export class QemuNode implements ExternalNode {
+/** The lockstep participant and, for the harness, the started node itself (`stop()` ends it). */
+export class QemuNode implements ExternalNode, StartedNode {
   readonly kind = "external";
   readonly type = "qemu";
   readonly id: string;
@@ -101,6 +102,14 @@ export class QemuNode implements ExternalNode {
     } catch (error) {
       throw await this.fail("advance", error, untilUs);
     }
+  }
+
+  get external(): ExternalNode {
+    return this;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /** Asks QEMU to quit, then ends its process tree. Idempotent; resolves when nothing of it is left. */

@@ -38,17 +38,11 @@ export function createRenodeLauncher(options: RenodeLauncherOptions = {}): NodeL
     async launch(node: ResolvedRenodeNode, ctx: LaunchContext): Promise<StartedNode> {
       const found = await findRenodeExecutable(node, ctx.scenario, env());
       if ("problem" in found) throw new RenodeNotFoundError(`renode node "${node.id}": ${found.problem}; ${found.hint}`);
-      const external = await RenodeNode.launch(node, ctx, {
+      return RenodeNode.launch(node, ctx, {
         executable: found.path,
         quantumUs: renodeQuantumUs(node, ctx.scenario),
         env: env(),
       });
-      return {
-        id: node.id,
-        external,
-        stop: () => external.stop(),
-        [Symbol.asyncDispose]: () => external.stop(),
-      };
     },
   };
 }

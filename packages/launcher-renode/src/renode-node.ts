@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { SCENARIO_DEFAULTS, type ResolvedLimits, type ResolvedRenodeNode } from "@sim/config";
-import type { ExternalInit, ExternalNode, InboundMessage, LaunchContext, OutboundMessage, TimeUs } from "@sim/coordinator";
+import type { ExternalInit, ExternalNode, InboundMessage, LaunchContext, OutboundMessage, StartedNode, TimeUs } from "@sim/coordinator";
 import { encodeInbound, LogLimit, UartMessages } from "@sim/protocol";
 import { RenodeMonitorError, RenodeNodeFailedError, RenodeTimeoutError, type RenodeNodePhase } from "./errors.js";
 import { formatSeconds, monitorPath } from "./monitor-parser.js";
@@ -46,7 +46,8 @@ export function renodeSeed(seed: number, nodeId: string): number {
  * the monitor. Created by `launch`, which leaves the machine loaded at virtual
  * time 0; `advance` runs it quantum by quantum.
  */
-export class RenodeNode implements ExternalNode {
+/** The lockstep participant and, for the harness, the started node itself (`stop()` ends it). */
+export class RenodeNode implements ExternalNode, StartedNode {
   readonly kind = "external";
   readonly type = "renode";
   readonly id: string;
@@ -158,6 +159,14 @@ export class RenodeNode implements ExternalNode {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  get external(): ExternalNode {
+    return this;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.stop();
   }
 
   /** Polite `quit`, then SIGTERM and SIGKILL to the process group. Idempotent; resolves when Renode is gone. */
