@@ -17,8 +17,6 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: conditions } },
   test: {
-    // Each run's temporary files in one folder of its own, removed at the end.
-    globalSetup: ["./test/tmpdir.global-setup.ts"],
     pool: "forks",
     // Two files at a time even on a 2-core machine (vitest's default there is one): most
     // slow tests wait on processes, containers and timers rather than compute, and CI
