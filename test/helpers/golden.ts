@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseScenario } from "@sim/config";
 import { runScenario } from "@sim/harness";
 import { buildQemuScenarioFirmware } from "./qemu-firmware.js";
-import { scenariosDir, tempDir } from "./sim-cli.js";
+import { removeTempDir, scenariosDir, tempDir } from "./sim-cli.js";
 
 /** Expected digest of each scenario in scenarios/, by file name. */
 export const GOLDEN_FILE = join(scenariosDir, "golden.json");
@@ -33,7 +33,15 @@ export function hasQemuNodes(name: string): boolean {
 export async function runForDigest(name: string): Promise<string> {
   // The firmware a QEMU scenario names is built from source, never committed.
   if (hasQemuNodes(name)) await buildQemuScenarioFirmware();
-  const result = await runScenario(join(scenariosDir, name), { outDir: tempDir(`golden-${name}`), stateDir: tempDir("state") });
-  if (!result.success || result.digest === null) throw new Error(`${name} failed: ${result.summary?.error?.message ?? "no digest"}`);
-  return result.digest;
+  const outDir = tempDir(`golden-${name}`);
+  const stateDir = tempDir("state");
+  try {
+    const result = await runScenario(join(scenariosDir, name), { outDir, stateDir });
+    if (!result.success || result.digest === null) throw new Error(`${name} failed: ${result.summary?.error?.message ?? "no digest"}`);
+    return result.digest;
+  } finally {
+    // Only the digest is kept: city-10k's trace alone is 220 MB.
+    removeTempDir(outDir);
+    removeTempDir(stateDir);
+  }
 }

@@ -3,17 +3,40 @@
  * with its own state folder so tests never touch the user's run registry.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli, type CliIo } from "@sim/harness";
+import { afterAll } from "vitest";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const scenariosDir = join(repoRoot, "scenarios");
 
+/** The folders tempDir made for the test file being run: removed when it ends. */
+const madeDirs: string[] = [];
+// This module is evaluated while a test file is collected (each file gets its own
+// module graph), so the hook belongs to that file. Outside vitest (scripts such as
+// `pnpm golden:update` import these helpers too) there is no file to end.
+if (process.env.VITEST !== undefined) {
+  afterAll(() => {
+    for (const dir of madeDirs.splice(0)) removeTempDir(dir);
+  });
+}
+
+/**
+ * A new folder in the system's temporary folder, removed after the test file (before,
+ * every test run left hundreds behind: gigabytes of traces).
+ */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `sim-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `sim-${prefix}-`));
+  madeDirs.push(dir);
+  return dir;
+}
+
+/** Removes a folder made by tempDir now (e.g. a large run output as soon as it has been read). */
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }
 
 export interface SimChild {

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { checkScenarioFiles } from "./check-files.js";
 import { formatProblem } from "./format.js";
 import { parseScenario } from "./validate.js";
@@ -49,6 +49,7 @@ describe("host paths of Docker volumes", () => {
 
   test("a symbolic link inside the folder that leads to a system folder is refused by the file check", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sim-hostpath-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     mkdirSync(join(dir, "data"));
     symlinkSync("/etc", join(dir, "sneaky"));
     const text = `duration_sec: 1\nnodes:\n  edge:\n    type: docker\n    image: "busybox:1"\n    protocol: none\n    volumes: ["./data:/data", "./sneaky:/x"]\n`;

@@ -1,11 +1,12 @@
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { findExecutable } from "./find-executable.js";
 
 describe("findExecutable", () => {
   const dir = mkdtempSync(join(tmpdir(), "sim-exe-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "run.sh"), "#!/bin/sh\n");
   chmodSync(join(dir, "run.sh"), 0o755);
   writeFileSync(join(dir, "data.txt"), "x");

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProtocolError } from "@sim/protocol";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { EXAMPLES_PY, EXAMPLES_TS, launchContext, MemoryResources, processNode, RecordingLogger, tsNodeCommand } from "./__fixtures__/context.js";
 import { driveLockstep } from "./__fixtures__/drive-lockstep.js";
 import { ProcessStartError } from "./errors.js";
@@ -36,6 +36,7 @@ async function launch(node: ReturnType<typeof processNode>, ctx = launchContext(
 describe("process launcher with real nodes", () => {
   it("runs a TypeScript SDK node and the Python reference node through init, advance and shutdown", async () => {
     const logDir = mkdtempSync(join(tmpdir(), "sim-logs-"));
+    onTestFinished(() => rmSync(logDir, { recursive: true, force: true }));
     const resources = track(new MemoryResources());
     const logger = new RecordingLogger();
     const ctx = launchContext({ resources, logDir, logger });
@@ -206,6 +207,7 @@ describe("limits per node", () => {
 
   it("truncates <node>.log at log_bytes with a note, keeps the node running, and keeps the stderr tail for errors", async () => {
     const logDir = mkdtempSync(join(tmpdir(), "sim-logs-"));
+    onTestFinished(() => rmSync(logDir, { recursive: true, force: true }));
     const logger = new RecordingLogger();
     const ctx = launchContext({ resources: track(new MemoryResources()), logDir, logger, limits: { log_bytes: 1024 * 1024 } });
     const node = await launch(misbehaving("chatty", "chatty"), ctx);
@@ -235,6 +237,7 @@ describe("limits per node", () => {
 
   it("truncates at log_lines, counting stderr lines and protocol log lines together", async () => {
     const logDir = mkdtempSync(join(tmpdir(), "sim-logs-"));
+    onTestFinished(() => rmSync(logDir, { recursive: true, force: true }));
     const ctx = launchContext({ resources: track(new MemoryResources()), logDir, limits: { log_lines: 50 } });
     const node = await launch(misbehaving("mixed", "mixed"), ctx);
     await node.external.start({ seed: 1, timeQuantumUs: 10_000 });

@@ -1,13 +1,18 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { cdfPoints, tailPoints } from "./distribution.js";
 import { ReportInputError } from "./errors.js";
 import { prefixSvgIds } from "./html.js";
 import { writeReport } from "./write-report.js";
 
-const temp = (name: string) => mkdtempSync(join(tmpdir(), `sim-report-${name}-`));
+/** A new folder, removed when the test that asked for it ends. */
+function temp(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `sim-report-${name}-`));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 /** A run's summary.json as `sim run` writes it, cut to what the report reads. */
 function runSummary(overrides: Record<string, unknown> = {}): Record<string, unknown> {

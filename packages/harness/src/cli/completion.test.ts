@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { bashCompletionScript } from "./completion-bash.js";
 import { completionSpec } from "./completion-spec.js";
 import { zshCompletionScript } from "./completion-zsh.js";
@@ -54,6 +54,7 @@ describe("sim completion bash", () => {
     for (const name of ["a.yaml", "b.yml", "notes.txt"]) writeFileSync(join(dir, name), "");
     mkdirSync(join(dir, "runs"));
   });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("is valid bash", () => {
     const file = join(dir, "check.bash");
@@ -117,7 +118,9 @@ describe("sim completion zsh", () => {
   test("is valid zsh, when zsh is installed", async (context) => {
     const zsh = spawnSync("sh", ["-c", "command -v zsh"], { encoding: "utf8" }).stdout.trim();
     if (zsh === "") context.skip();
-    const file = join(mkdtempSync(join(tmpdir(), "sim-completion-")), "_sim");
+    const zshDir = mkdtempSync(join(tmpdir(), "sim-completion-"));
+    onTestFinished(() => rmSync(zshDir, { recursive: true, force: true }));
+    const file = join(zshDir, "_sim");
     writeFileSync(file, (await sim(["completion", "zsh"])).stdout);
     execFileSync(zsh, ["-n", file]);
   });

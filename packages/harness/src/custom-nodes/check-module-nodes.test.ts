@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadScenario, type Problem, type ResolvedModuleNode } from "@sim/config";
 import type { InProcessNode } from "@sim/coordinator";
-import { describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test } from "vitest";
 import { SimulationLauncher } from "../simulation-launcher.js";
 import { InputHasher } from "../sweep/input-files.js";
 import type { CustomNodeTypes } from "./check-module-nodes.js";
@@ -57,8 +57,20 @@ class Counted implements InProcessNode {
   timer(): void {}
 }
 
+/** Folders the helpers below made: removed when this file ends. */
+const scratch: string[] = [];
+afterAll(() => {
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 function experiment(nodes: string[], files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), "sim-module-nodes-"));
+  const dir = scratchDir("sim-module-nodes-");
   // ES modules, as in most projects (a test below covers a CommonJS folder).
   writeFileSync(join(dir, "package.json"), '{"type": "module"}\n');
   writeFileSync(join(dir, "walker.ts"), WALKER_TS);
@@ -69,7 +81,7 @@ function experiment(nodes: string[], files: Record<string, string> = {}): string
 
 async function launcherFor(file: string, nodeTypes?: CustomNodeTypes): Promise<SimulationLauncher> {
   const { scenario } = await loadScenario(file);
-  return new SimulationLauncher(scenario, { stateDir: mkdtempSync(join(tmpdir(), "sim-state-")), launchers: [], ...(nodeTypes ? { nodeTypes } : {}) });
+  return new SimulationLauncher(scenario, { stateDir: scratchDir("sim-state-"), launchers: [], ...(nodeTypes ? { nodeTypes } : {}) });
 }
 
 async function problemsOf(nodes: string[], files: Record<string, string> = {}, nodeTypes?: CustomNodeTypes): Promise<Problem[]> {

@@ -69,13 +69,15 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
     // working folder's): point it at the module's own, or at an empty one.
     const { register: registerCjs } = await import("tsx/cjs/api");
     const before = process.env.TSX_TSCONFIG_PATH;
-    process.env.TSX_TSCONFIG_PATH = tsconfig === false ? emptyTsconfig() : tsconfig;
+    const emptyDir = tsconfig === false ? writeEmptyTsconfig() : undefined;
+    process.env.TSX_TSCONFIG_PATH = emptyDir === undefined ? (tsconfig as string) : join(emptyDir, "tsconfig.json");
     let api: { require(id: string, fromFile: string): unknown; unregister(): void } | undefined;
     try {
       api = registerCjs({ namespace });
       return api.require(file, import.meta.url) as Record<string, unknown>;
     } finally {
       api?.unregister();
+      if (emptyDir !== undefined) rmSync(emptyDir, { recursive: true, force: true });
       if (before === undefined) delete process.env.TSX_TSCONFIG_PATH;
       else process.env.TSX_TSCONFIG_PATH = before;
     }
@@ -88,17 +90,15 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
   }
 }
 
-let emptyTsconfigFile: string | undefined;
-
-/** A tsconfig.json with no options (written once per process, in the temporary folder, removed when it exits). */
-function emptyTsconfig(): string {
-  if (emptyTsconfigFile === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), "sim-tsconfig-"));
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
-    emptyTsconfigFile = join(dir, "tsconfig.json");
-    writeFileSync(emptyTsconfigFile, "{}\n");
-  }
-  return emptyTsconfigFile;
+/**
+ * Writes a tsconfig.json with no options to a new temporary folder; the caller removes
+ * the folder once tsx has compiled (a vitest worker or a killed run never fires "exit",
+ * so removing it then left one folder behind per process).
+ */
+function writeEmptyTsconfig(): string {
+  const dir = mkdtempSync(join(tmpdir(), "sim-tsconfig-"));
+  writeFileSync(join(dir, "tsconfig.json"), "{}\n");
+  return dir;
 }
 
 /** Node's rule: .cts is CommonJS, .mts is not, and .ts is unless the nearest package.json says `"type": "module"`. */

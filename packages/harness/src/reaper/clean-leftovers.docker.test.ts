@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { RunRecord } from "../resources/run-record.js";
 import { registryFile } from "../resources/state-dir.js";
 import { cleanLeftovers } from "./clean-leftovers.js";
@@ -34,6 +34,7 @@ afterAll(() => {
 describe("cleanLeftovers with Docker", () => {
   it("removes a stale run's containers and networks, listed or only labelled", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "sim-state-"));
+    onTestFinished(() => rmSync(stateDir, { recursive: true, force: true }));
     const network = docker(["network", "create", "--label", `sim.run-id=${RUN}`, `sim-reaper-test-${RUN}`]);
     const container = docker(["create", "--label", `sim.run-id=${RUN}`, "--network", `sim-reaper-test-${RUN}`, IMAGE, "/nothing"]);
     const labelledOnly = docker(["create", "--label", `sim.run-id=${RUN}`, IMAGE, "/nothing"]);

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processStartTime } from "@sim/process-tree";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { RunRecord } from "../resources/run-record.js";
 import { registryFile } from "../resources/state-dir.js";
 import { isProcessGroupAlive, killLeftovers, spawnNodeLike } from "./__fixtures__/processes.js";
@@ -30,6 +30,7 @@ function writeRecord(stateDir: string, record: Omit<RunRecord, "version" | "crea
 describe("cleanLeftovers", () => {
   it("stops the processes of stale runs, deletes their files, and leaves live runs alone", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "sim-state-"));
+    onTestFinished(() => rmSync(stateDir, { recursive: true, force: true }));
     const stalePid = spawnNodeLike("stale-run");
     const livePid = spawnNodeLike("live-run");
     started.push(stalePid, livePid);
@@ -69,6 +70,7 @@ describe("cleanLeftovers", () => {
 
   it("leaves alone a listed pid that now belongs to another program", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "sim-state-"));
+    onTestFinished(() => rmSync(stateDir, { recursive: true, force: true }));
     // Not marked with this run's id and started later than recorded: a reused pid.
     const other = spawnNodeLike("someone-else");
     started.push(other);

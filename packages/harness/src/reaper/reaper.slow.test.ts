@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { processesWithEnv } from "@sim/process-tree";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { isProcessAlive, killLeftovers, waitFor } from "./__fixtures__/processes.js";
 
 const HARNESS_LIKE = fileURLToPath(new URL("./__fixtures__/harness-like.ts", import.meta.url));
@@ -16,6 +16,7 @@ afterEach(() => {
 describe("reaper", () => {
   it("removes every process of a run within 15 s of its harness being killed with SIGKILL", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "sim-state-"));
+    onTestFinished(() => rmSync(stateDir, { recursive: true, force: true }));
     const runId = `reap-${process.pid}`;
     const harness = spawn(process.execPath, ["--conditions=@sim/source", "--import", "tsx", HARNESS_LIKE, stateDir, runId], {
       cwd: fileURLToPath(new URL(".", import.meta.url)),

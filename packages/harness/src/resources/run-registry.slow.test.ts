@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { isProcessAlive, isProcessGroupAlive, killLeftovers, spawnNodeLike, waitFor } from "../reaper/__fixtures__/processes.js";
 import type { RunRecord } from "./run-record.js";
 import { RunRegistry } from "./run-registry.js";
@@ -15,6 +15,7 @@ afterEach(() => {
 
 function registry(runId: string) {
   const stateDir = mkdtempSync(join(tmpdir(), "sim-state-"));
+  onTestFinished(() => rmSync(stateDir, { recursive: true, force: true }));
   const reg = new RunRegistry({ stateDir, runId, reaperEnv: { PATH: process.env.PATH ?? "" }, now: () => new Date("2025-01-02T03:04:05Z") });
   return { reg, stateDir, read: () => JSON.parse(readFileSync(reg.file, "utf8")) as RunRecord };
 }

@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadScenario, parseOverride } from "@sim/config";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { InputHasher } from "./input-files.js";
 import { memberKey } from "./member-key.js";
 
@@ -31,6 +31,7 @@ duration_sec: 5
 
 function experiment(text: string, model = "weights v1"): string {
   const dir = mkdtempSync(join(tmpdir(), "sim-key-"));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "exp.yaml"), text);
   writeFileSync(join(dir, "model.onnx"), model);
   return dir;
@@ -50,6 +51,7 @@ describe("member keys", () => {
     expect(await keyOf(a)).toBe(key);
     expect(await keyOf(experiment(reordered))).toBe(key);
     const moved = mkdtempSync(join(tmpdir(), "sim-key-moved-"));
+    onTestFinished(() => rmSync(moved, { recursive: true, force: true }));
     cpSync(a, moved, { recursive: true });
     expect(await keyOf(moved)).toBe(key);
   });
@@ -70,6 +72,7 @@ describe("member keys", () => {
 
   test("a process node's program file is an input", async () => {
     const dir = mkdtempSync(join(tmpdir(), "sim-key-proc-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, "node.py"), "print('v1')\n");
     writeFileSync(join(dir, "exp.yaml"), "duration_sec: 1\nnodes:\n  p: {type: process, command: [python3, node.py]}\n");
     const before = await keyOf(dir);
