@@ -147,11 +147,17 @@ describe("a harness killed with SIGKILL", () => {
     const pids = await waitForRegisteredProcesses(stateDir, 3, 60_000);
     await waitForText(() => readFileSync(registries(stateDir)[0]!.file, "utf8"), '"node": "mcu"', 30_000);
     await new Promise((r) => setTimeout(r, 500));
+    // Renode's work folder (its pid file, its configuration) is recorded with its process.
+    const record = JSON.parse(readFileSync(registries(stateDir)[0]!.file, "utf8")) as { processes: { workDir?: string }[] };
+    const workDirs = [...new Set(record.processes.flatMap((p) => (p.workDir === undefined ? [] : [p.workDir])))];
+    expect(workDirs).toHaveLength(1);
+    expect(existsSync(workDirs[0]!)).toBe(true);
     sim.child.kill("SIGKILL");
     await sim.exited;
 
     const took = await waitUntilGone(pids, 15_000);
     console.log(`reaper: ${pids.length} processes gone ${took} ms after SIGKILL of the harness`);
     await waitForText(() => JSON.stringify(registries(stateDir)), "[]", 15_000);
+    expect(existsSync(workDirs[0]!), "Renode's work folder after the reaper").toBe(false);
   });
 });

@@ -16,7 +16,11 @@ import type { ExternalNode } from "./types.js";
  */
 export interface RunResources {
   readonly runId: string;
-  addProcess(entry: { node: string; pid: number; pgid: number }): void;
+  /**
+   * `workDir`: a temporary folder the launcher made for this process (sockets, pid
+   * files), removed with it when the reaper or `sim clean` has to end the process.
+   */
+  addProcess(entry: { node: string; pid: number; pgid: number; workDir?: string }): void;
   removeProcess(pid: number): void;
   addContainer(entry: { node: string; id: string; dockerHost: string | null }): void;
   removeContainer(id: string): void;

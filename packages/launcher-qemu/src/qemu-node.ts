@@ -134,9 +134,10 @@ export class QemuNode implements ExternalNode, StartedNode {
       startupTimeoutMs: scenario.timeouts.startup_sec * 1000,
       quantumTimeoutMs: scenario.timeouts.quantum_wall_sec * 1000,
       signal,
-      onSpawn: (pid) => {
+      onSpawn: (pid, workDir) => {
         this.pid = pid;
-        this.ctx.resources.addProcess({ node: this.id, pid, pgid: pid });
+        // The folder too: after a SIGKILL of the harness the reaper removes it with QEMU.
+        this.ctx.resources.addProcess({ node: this.id, pid, pgid: pid, workDir });
       },
       onLine: (line, stream) => this.qemuLog.write(`${line}\n`, () => this.logger.debug({ stream }, line)),
     });

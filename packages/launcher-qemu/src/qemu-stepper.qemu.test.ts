@@ -2,6 +2,7 @@
  * The real thing: Debian's qemu-system-arm running the example firmware, built
  * from source, stepped by the sim-qemu-step plugin, built with gcc.
  */
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -107,8 +108,11 @@ describe.skipIf(qemuMissing !== null)("QemuStepper with qemu-system-arm", () => 
     expect(lines(fine.tx).filter((l) => l.includes('"rx"'))).toHaveLength(RX_TIMES_US.length);
   });
 
-  it("refuses a grant that is not in the future, and advance after stop", async () => {
-    const stepper = await QemuStepper.start({ firmware, plugin });
+  it("refuses a grant that is not in the future, and advance after stop; its work folder is reported at spawn and removed by stop", async () => {
+    const spawned: { pid: number; workDir: string }[] = [];
+    const stepper = await QemuStepper.start({ firmware, plugin, onSpawn: (pid, workDir) => spawned.push({ pid, workDir }) });
+    expect(spawned).toEqual([{ pid: stepper.pid, workDir: expect.stringMatching(/[/]sim-qemu-[^/]+$/) }]);
+    expect(existsSync(join(spawned[0]!.workDir, "ctl.sock"))).toBe(true);
     try {
       await stepper.advance(1_000);
       await expect(stepper.advance(1_000)).rejects.toBeInstanceOf(QemuUsageError);
@@ -118,6 +122,7 @@ describe.skipIf(qemuMissing !== null)("QemuStepper with qemu-system-arm", () => 
       await stepper.stop(); // twice is fine
     }
     await expect(stepper.advance(3_000)).rejects.toBeInstanceOf(QemuUsageError);
+    expect(existsSync(spawned[0]!.workDir)).toBe(false);
   });
 
   it("fails with QemuExitedError when QEMU dies mid-run, and stop still cleans up", async () => {

@@ -30,8 +30,12 @@ export interface QemuStepperOptions {
   plugin?: string;
   /** Which of QEMU's serial ports (in `-serial` order) is the firmware's UART (default 0, the first). */
   serial?: number;
-  /** Called with QEMU's pid (or its supervisor's, also its process group) the moment it exists, before the plugin connects. */
-  onSpawn?: (pid: number) => void;
+  /**
+   * Called with QEMU's pid (or its supervisor's, also its process group) the moment it
+   * exists, before the plugin connects, and with the stepper's temporary folder (the
+   * control socket, the UART file), which `stop()` removes.
+   */
+  onSpawn?: (pid: number, workDir: string) => void;
   /** Aborting it while QEMU starts makes `start` give up (and leave nothing behind). */
   signal?: AbortSignal;
   /** Virtual time between attempts to inject a received byte the UART could not take yet (default 10,000 ns). */
@@ -251,7 +255,7 @@ export class QemuStepper implements AsyncDisposable {
         : error;
     });
     void tree.exited.then((exit) => this.onExit(exit));
-    if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid);
+    if (subprocess.pid !== undefined) options.onSpawn?.(subprocess.pid, this.dir);
 
     const timeoutMs = options.startupTimeoutMs ?? 30_000;
     const connected = new Promise<Socket>((resolve) => this.server.once("connection", resolve));

@@ -297,7 +297,8 @@ export class RenodeNode implements ExternalNode, StartedNode {
 
   private register(pid: number): void {
     this.registeredPids.push(pid);
-    this.ctx.resources.addProcess({ node: this.id, pid, pgid: this.process?.pid ?? pid });
+    // The work folder too: after a SIGKILL of the harness the reaper removes it with Renode.
+    this.ctx.resources.addProcess({ node: this.id, pid, pgid: this.process?.pid ?? pid, workDir: this.workDir });
   }
 
   private transportOrThrow(): RenodeTransport {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processStartTime } from "@sim/process-tree";
@@ -83,5 +83,52 @@ describe("cleanLeftovers", () => {
     expect(report.staleRuns[0]!.processes[0]!.outcome).toBe("not-ours");
     expect(isProcessGroupAlive(other)).toBe(true);
     process.kill(-other, "SIGKILL");
+  });
+
+  it("removes the work folders of a stale run's processes, and nothing that is not one", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "sim-state-"));
+    const base = mkdtempSync(join(tmpdir(), "sim-workdirs-"));
+    onTestFinished(() => {
+      rmSync(stateDir, { recursive: true, force: true });
+      rmSync(base, { recursive: true, force: true });
+    });
+    const work = join(base, "sim-renode-mcu-abc");
+    mkdirSync(work);
+    writeFileSync(join(work, "renode.pid"), "123");
+    const notOurs = join(base, "data");
+    mkdirSync(notOurs);
+    const link = join(base, "sim-link");
+    symlinkSync(notOurs, link);
+    const survivor = join(base, "sim-qemu-live");
+    mkdirSync(survivor);
+    const alive = spawnNodeLike("stale-folders");
+    started.push(alive);
+    const dead = deadPid();
+    const file = writeRecord(stateDir, {
+      runId: "stale-folders",
+      harness: { pid: deadPid(), startTime: null },
+      processes: [
+        { node: "mcu", pid: dead, pgid: dead, startTime: null, workDir: work },
+        { node: "a", pid: dead, pgid: dead, startTime: null, workDir: notOurs },
+        { node: "b", pid: dead, pgid: dead, startTime: null, workDir: link },
+        { node: "c", pid: dead, pgid: dead, startTime: null, workDir: join(base, "sim-never-made") },
+      ],
+    });
+    const dry = await cleanLeftovers({ stateDir, docker: false, dryRun: true });
+    expect(dry.staleRuns[0]!.folders.find((f) => f.path === work)?.outcome).toBe("would-remove");
+    expect(existsSync(work)).toBe(true);
+
+    const report = await cleanLeftovers({ stateDir, docker: false });
+    expect(Object.fromEntries(report.staleRuns[0]!.folders.map((f) => [f.path, f.outcome]))).toEqual({
+      [work]: "removed",
+      [notOurs]: "refused",
+      [link]: "refused",
+      [join(base, "sim-never-made")]: "gone",
+    });
+    expect(existsSync(work)).toBe(false);
+    expect(existsSync(notOurs)).toBe(true);
+    expect(existsSync(link)).toBe(true);
+    expect(report.staleRuns[0]!.fileRemoved).toBe(true);
+    expect(existsSync(file)).toBe(false);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * Removes what one run left behind: every process of the run (its recorded process
  * groups, its cgroup, processes marked with its run id, and their descendants: see
- * `findRunProcesses` in @sim/process-tree), and its containers and networks (listed
- * in the record or labelled `sim.run-id`). Used by the reaper after the harness died,
+ * `findRunProcesses` in @sim/process-tree), the work folders of those processes, and
+ * its containers and networks (listed in the record or labelled `sim.run-id`). Used by the reaper after the harness died,
  * and by `sim clean`.
  */
+import { lstatSync, rmSync } from "node:fs";
+import { basename, isAbsolute } from "node:path";
 import { findRunProcesses, liveProcesses, processesWithEnv, RUN_ID_ENV, terminateRun } from "@sim/process-tree";
 import type { RecordedProcess, RunRecord } from "../resources/run-record.js";
 import { listRunContainers, listRunNetworks, removeContainer, removeNetwork } from "./docker-api.js";
@@ -19,6 +21,11 @@ export type ProcessOutcome =
 
 export type DockerOutcome = "removed" | "gone" | "failed" | "would-remove";
 
+export type FolderOutcome =
+  | DockerOutcome
+  | "kept" // its process survived: the folder stays with it
+  | "refused"; // not a folder sim makes (see isWorkDirPath): never removed
+
 export interface ReapReport {
   runId: string;
   processes: { node: string; pid: number; pgid: number; outcome: ProcessOutcome }[];
@@ -30,6 +37,8 @@ export interface ReapReport {
   strays: { pid: number; outcome: ProcessOutcome }[];
   containers: { id: string; dockerHost: string | null; outcome: DockerOutcome; error?: string }[];
   networks: { id: string; dockerHost: string | null; outcome: DockerOutcome; error?: string }[];
+  /** The recorded processes' work folders (a Renode or QEMU node's sockets and pid files). */
+  folders: { path: string; outcome: FolderOutcome; error?: string }[];
   /** Docker engines that could not be asked (unreachable, unsupported address). */
   errors: string[];
   /** True when nothing of the run is known to remain. */
@@ -64,7 +73,7 @@ function groupState(p: RecordedProcess, runId: string): { members: number[]; our
 }
 
 export async function reapRun(record: RunRecord, options: ReapOptions): Promise<ReapReport> {
-  const report: ReapReport = { runId: record.runId, processes: [], strays: [], containers: [], networks: [], errors: [], clean: true };
+  const report: ReapReport = { runId: record.runId, processes: [], strays: [], containers: [], networks: [], folders: [], errors: [], clean: true };
   const dryRun = options.dryRun ?? false;
 
   const reapProcesses = async (): Promise<void> => {
@@ -92,13 +101,47 @@ export async function reapRun(record: RunRecord, options: ReapOptions): Promise<
   };
 
   await Promise.all([reapProcesses(), options.docker === false ? undefined : reapDocker(record, dryRun, report)]);
+  // After the processes: a folder is removed only once nothing of its process is left.
+  const survived = new Set(report.processes.filter((p) => p.outcome === "survived" || p.outcome === "would-stop").map((p) => p.pid));
+  const folders = new Map<string, boolean>();
+  for (const p of record.processes) if (p.workDir !== undefined) folders.set(p.workDir, (folders.get(p.workDir) ?? false) || survived.has(p.pid));
+  for (const [path, kept] of folders) report.folders.push({ path, ...removeWorkDir(path, kept, dryRun) });
   report.processes.sort((a, b) => a.pid - b.pid);
   report.strays.sort((a, b) => a.pid - b.pid);
   report.clean =
     report.errors.length === 0 &&
     [...report.processes, ...report.strays].every((p) => p.outcome !== "survived" && p.outcome !== "would-stop") &&
-    [...report.containers, ...report.networks].every((r) => r.outcome === "removed" || r.outcome === "gone");
+    [...report.containers, ...report.networks, ...report.folders].every((r) => r.outcome === "removed" || r.outcome === "gone" || r.outcome === "refused");
   return report;
+}
+
+/**
+ * True for a folder sim's launchers make: an absolute path whose name starts with
+ * "sim-" (mkdtemp in the temporary folder). A registry file is plain JSON in the
+ * state folder; whatever it says, nothing else is ever deleted.
+ */
+export function isWorkDirPath(path: string): boolean {
+  return isAbsolute(path) && basename(path).startsWith("sim-");
+}
+
+function removeWorkDir(path: string, kept: boolean, dryRun: boolean): { outcome: FolderOutcome; error?: string } {
+  if (!isWorkDirPath(path)) return { outcome: "refused" };
+  let isFolder: boolean;
+  try {
+    // lstat: a symbolic link in its place is not followed, and not the folder that was made.
+    isFolder = lstatSync(path).isDirectory();
+  } catch {
+    return { outcome: "gone" };
+  }
+  if (!isFolder) return { outcome: "refused" };
+  if (kept) return { outcome: "kept" };
+  if (dryRun) return { outcome: "would-remove" };
+  try {
+    rmSync(path, { recursive: true, force: true, maxRetries: 3 });
+    return { outcome: "removed" };
+  } catch (err) {
+    return { outcome: "failed", error: (err as Error).message };
+  }
 }
 
 /** Every engine the run used: the local one, plus each remote `docker_host` in the record. */
@@ -163,14 +206,16 @@ export async function removeDockerResources(
 /** What is still listed after a reap: entries that could not be removed. */
 export function remainingRecord(record: RunRecord, report: ReapReport): RunRecord {
   const left = new Set<ProcessOutcome>(["survived", "would-stop"]);
-  const failed = (outcome: DockerOutcome): boolean => outcome === "failed" || outcome === "would-remove";
+  const failed = (outcome: FolderOutcome): boolean => outcome === "failed" || outcome === "would-remove";
   const pids = new Set(report.processes.filter((p) => left.has(p.outcome)).map((p) => p.pid));
+  // A process whose folder is still there stays listed, so that the next reap removes the folder.
+  const folders = new Set(report.folders.filter((f) => failed(f.outcome)).map((f) => f.path));
   const containers = new Set(report.containers.filter((c) => failed(c.outcome)).map((c) => c.id));
   const networks = new Set(report.networks.filter((n) => failed(n.outcome)).map((n) => n.id));
   const listed = (id: string, list: { id: string }[]): boolean => list.some((r) => r.id === id);
   return {
     ...record,
-    processes: record.processes.filter((p) => pids.has(p.pid)),
+    processes: record.processes.filter((p) => pids.has(p.pid) || (p.workDir !== undefined && folders.has(p.workDir))),
     containers: [
       ...record.containers.filter((c) => containers.has(c.id)),
       ...report.containers

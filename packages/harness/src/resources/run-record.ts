@@ -12,6 +12,8 @@ export interface RecordedProcess {
   pgid: number;
   /** Start time of `pid` (clock ticks since boot, Linux), to tell it apart from a later process with the same pid. */
   startTime: number | null;
+  /** A temporary folder of the process (a launcher's work folder), removed once the process is gone. */
+  workDir?: string;
 }
 
 export interface RecordedContainer {

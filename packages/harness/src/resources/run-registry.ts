@@ -68,7 +68,7 @@ export class RunRegistry implements RunResources, AsyncDisposable {
     return this.reaper?.pid ?? null;
   }
 
-  addProcess(entry: { node: string; pid: number; pgid: number }): void {
+  addProcess(entry: { node: string; pid: number; pgid: number; workDir?: string }): void {
     this.record.processes.push({ ...entry, startTime: processStartTime(entry.pid) });
     this.changed(true);
   }

@@ -52,6 +52,7 @@ function cleanJson(report: CleanReport): object {
       strays: run.strays.map((p) => ({ pid: p.pid, outcome: p.outcome })),
       containers: run.containers.map(docker),
       networks: run.networks.map(docker),
+      folders: run.folders.map((f) => ({ path: f.path, outcome: f.outcome, ...(f.error !== undefined ? { error: f.error } : {}) })),
       errors: run.errors,
       clean: run.clean,
       file_removed: run.fileRemoved,
@@ -70,6 +71,7 @@ function cleanText(report: CleanReport): string {
       ...run.processes.map((p) => `process ${p.pid} (${p.node}): ${p.outcome}`),
       ...run.containers.map((c) => `container ${c.id.slice(0, 12)}: ${c.outcome}`),
       ...run.networks.map((nw) => `network ${nw.id.slice(0, 12)}: ${nw.outcome}`),
+      ...run.folders.map((f) => `folder ${f.path}: ${f.outcome}`),
     ];
     lines.push(`run ${run.runId}: ${items.length === 0 ? "nothing left" : items.join(", ")}`);
   }
