@@ -69,15 +69,15 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
     // working folder's): point it at the module's own, or at an empty one.
     const { register: registerCjs } = await import("tsx/cjs/api");
     const before = process.env.TSX_TSCONFIG_PATH;
-    const emptyDir = tsconfig === false ? writeEmptyTsconfig() : undefined;
-    process.env.TSX_TSCONFIG_PATH = emptyDir === undefined ? (tsconfig as string) : join(emptyDir, "tsconfig.json");
+    const tsconfigFile = tsconfig === false ? writeEmptyTsconfig() : tsconfig;
+    process.env.TSX_TSCONFIG_PATH = tsconfigFile;
     let api: { require(id: string, fromFile: string): unknown; unregister(): void } | undefined;
     try {
       api = registerCjs({ namespace });
       return api.require(file, import.meta.url) as Record<string, unknown>;
     } finally {
       api?.unregister();
-      if (emptyDir !== undefined) rmSync(emptyDir, { recursive: true, force: true });
+      if (tsconfig === false) rmSync(dirname(tsconfigFile), { recursive: true, force: true });
       if (before === undefined) delete process.env.TSX_TSCONFIG_PATH;
       else process.env.TSX_TSCONFIG_PATH = before;
     }
@@ -91,14 +91,14 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
 }
 
 /**
- * Writes a tsconfig.json with no options to a new temporary folder; the caller removes
- * the folder once tsx has compiled (a vitest worker or a killed run never fires "exit",
- * so removing it then left one folder behind per process).
+ * Writes a tsconfig.json with no options to a new temporary folder and returns its
+ * path; the caller removes the folder once tsx has compiled (a vitest worker or a
+ * killed run never fires "exit", so removing it then left one folder behind per process).
  */
 function writeEmptyTsconfig(): string {
-  const dir = mkdtempSync(join(tmpdir(), "sim-tsconfig-"));
-  writeFileSync(join(dir, "tsconfig.json"), "{}\n");
-  return dir;
+  const file = join(mkdtempSync(join(tmpdir(), "sim-tsconfig-")), "tsconfig.json");
+  writeFileSync(file, "{}\n");
+  return file;
 }
 
 /** Node's rule: .cts is CommonJS, .mts is not, and .ts is unless the nearest package.json says `"type": "module"`. */

@@ -6,7 +6,7 @@ import { processStartTime } from "@sim/process-tree";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { RunRecord } from "../resources/run-record.js";
 import { registryFile } from "../resources/state-dir.js";
-import { isProcessGroupAlive, killLeftovers, spawnNodeLike, waitFor } from "./__fixtures__/processes.js";
+import { isProcessGroupAlive, killGroupAndWait, killLeftovers, spawnNodeLike } from "./__fixtures__/processes.js";
 import { cleanLeftovers } from "./clean-leftovers.js";
 
 const started: number[] = [];
@@ -65,9 +65,7 @@ describe("cleanLeftovers", () => {
     expect(existsSync(staleFile)).toBe(false);
     expect(isProcessGroupAlive(livePid)).toBe(true);
     expect(JSON.parse(readFileSync(liveFile, "utf8")).runId).toBe("live-run");
-    process.kill(-livePid, "SIGKILL");
-    // A killed process takes a moment to go: the check after each test must not see it.
-    await waitFor("the killed process to end", () => !isProcessGroupAlive(livePid), 5000);
+    await killGroupAndWait(livePid);
   });
 
   it("leaves alone a listed pid that now belongs to another program", async () => {
@@ -84,9 +82,7 @@ describe("cleanLeftovers", () => {
     const report = await cleanLeftovers({ stateDir, docker: false });
     expect(report.staleRuns[0]!.processes[0]!.outcome).toBe("not-ours");
     expect(isProcessGroupAlive(other)).toBe(true);
-    process.kill(-other, "SIGKILL");
-    // A killed process takes a moment to go: the check after each test must not see it.
-    await waitFor("the killed process to end", () => !isProcessGroupAlive(other), 5000);
+    await killGroupAndWait(other);
   });
 
   it("removes the work folders of a stale run's processes, and nothing that is not one", async () => {

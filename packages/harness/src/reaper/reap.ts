@@ -2,8 +2,8 @@
  * Removes what one run left behind: every process of the run (its recorded process
  * groups, its cgroup, processes marked with its run id, and their descendants: see
  * `findRunProcesses` in @sim/process-tree), the work folders of those processes, and
- * its containers and networks (listed in the record or labelled `sim.run-id`). Used by the reaper after the harness died,
- * and by `sim clean`.
+ * its containers and networks (listed in the record or labelled `sim.run-id`). Used
+ * by the reaper after the harness died, and by `sim clean`.
  */
 import { lstatSync, rmSync } from "node:fs";
 import { basename, isAbsolute } from "node:path";

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { isProcessAlive, isProcessGroupAlive, killLeftovers, spawnNodeLike, waitFor } from "../reaper/__fixtures__/processes.js";
+import { isProcessAlive, isProcessGroupAlive, killGroupAndWait, killLeftovers, spawnNodeLike, waitFor } from "../reaper/__fixtures__/processes.js";
 import type { RunRecord } from "./run-record.js";
 import { RunRegistry } from "./run-registry.js";
 
@@ -48,8 +48,7 @@ describe("RunRegistry", () => {
     });
     expect(typeof rec.processes[0]!.startTime).toBe("number");
 
-    process.kill(-pid, "SIGKILL");
-    await waitFor("the node-like process to end", () => !isProcessGroupAlive(pid), 5000);
+    await killGroupAndWait(pid);
     reg.removeProcess(pid);
     reg.removeContainer("c0ffee");
     reg.removeNetwork("feed");

@@ -26,4 +26,10 @@ export function killLeftovers(pgids: number[]): number[] {
   return alive;
 }
 
+/** SIGKILLs group `pgid` and waits until it is gone (a killed process takes a moment), so that no leftover check sees it. */
+export async function killGroupAndWait(pgid: number): Promise<void> {
+  signalProcessGroup(pgid, "SIGKILL");
+  await waitFor(`process group ${pgid} to end after SIGKILL`, () => !isProcessGroupAlive(pgid), 5000);
+}
+
 export { isProcessAlive, isProcessGroupAlive };
