@@ -112,6 +112,11 @@ async function fullPath(): Promise<Result> {
   }
 }
 
+function spawnSdk(i: number): Child {
+  const argv = process.env.SDK_ARGV ? JSON.parse(process.env.SDK_ARGV) : ["--import", "tsx", "ring.ts"];
+  return spawn(process.execPath, argv, { cwd: EXAMPLES_TS, stdio: ["pipe", "pipe", "inherit"] });
+}
+
 function spawnBare(i: number, detached = false): Child {
   return spawn(process.execPath, [BARE_CHILD, next(i), String(QUANTUM_US)], { detached, stdio: ["pipe", "pipe", "inherit"] });
 }
@@ -178,8 +183,8 @@ async function bare(detached = false): Promise<Result> {
  * writes each bare child its delivery and `advance`, counts `done` lines in the
  * children's 'data' handlers and starts the next barrier from the last one.
  */
-async function floor(): Promise<Result> {
-  const children = ids.map((_, i) => spawnBare(i));
+async function floor(sdk = false, detached = false): Promise<Result> {
+  const children = ids.map((_, i) => (sdk ? spawnSdk(i) : spawnBare(i, detached)));
   try {
     const quanta = Math.round((SECONDS * 1e6) / QUANTUM_US);
     const pending = ids.map(() => "");
@@ -196,7 +201,7 @@ async function floor(): Promise<Result> {
           const ms = performance.now() - t0;
           const parent = process.cpuUsage(parent0);
           const childCpuMs = children.reduce((a, c) => a + cpuMsOf(c.pid!), 0) - children0;
-          resolve({ name: "floor: hand-written parent loop, bare children", quanta, ms, parentCpuMs: (parent.user + parent.system) / 1000, childCpuMs, messages });
+          resolve({ name: `floor: hand-written parent loop, ${sdk ? "SDK" : "bare"} children`, quanta, ms, parentCpuMs: (parent.user + parent.system) / 1000, childCpuMs, messages });
           return;
         }
         waiting = NODES;
@@ -230,7 +235,7 @@ async function floor(): Promise<Result> {
             barrier();
           }
         });
-        child.stdin.write(`{"type":"init","protocol":1,"node_id":"${ids[i]}","seed":1,"time_quantum_us":${QUANTUM_US},"config":{}}\n`);
+        child.stdin.write(`{"type":"init","protocol":1,"node_id":"${ids[i]}","seed":1,"time_quantum_us":${QUANTUM_US},"config":{"next":"${next(i)}"}}\n`);
       });
     });
     return await result;
@@ -262,7 +267,7 @@ async function stopChildren(children: Child[]): Promise<void> {
   );
 }
 
-const VARIANTS: Record<string, () => Promise<Result>> = { floor, bare: () => bare(), protocol: protocolOverBare, sessions: () => bare(true), full: fullPath };
+const VARIANTS: Record<string, () => Promise<Result>> = { floor: () => floor(), "floor-sdk": () => floor(true), "floor-sessions": () => floor(false, true), bare: () => bare(), protocol: protocolOverBare, sessions: () => bare(true), full: fullPath };
 const chosen = values.only?.split(",") ?? Object.keys(VARIANTS);
 const results: Result[] = [];
 for (const v of chosen) {

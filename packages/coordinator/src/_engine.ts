@@ -227,7 +227,8 @@ export class Engine implements NodeHost {
     const ts = this.ts;
     if (ts !== null) ts.send(link.tsPair, now, sizeBytes);
     const trace = this.trace;
-    if (trace !== null) this.traceSend(trace, from, now, link, id, sizeBytes, payload, json);
+    // The payload's JSON, when the trace got it as text: handed on to an external receiver.
+    const text = trace !== null ? this.traceSend(trace, from, now, link, id, sizeBytes, payload, json) : null;
     let at: number;
     if (link.fast !== null) {
       at = link.fast.deliverAtUs(sizeBytes, now, link);
@@ -246,7 +247,7 @@ export class Engine implements NodeHost {
     }
     if (!(at >= now && Math.floor(at) === at)) throw badDelivery(link, at, now);
     if (at >= this.endUs) return; // would land after the end: in flight
-    if (link.toExternal) this.barrier.hold(link, at, id, now, sizeBytes, payload);
+    if (link.toExternal) this.barrier.hold(link, at, id, now, sizeBytes, payload, text);
     else this.loop.scheduleDelivery(at, link, id, { from: link.fromId, to: link.toId, sentAtUs: now, sizeBytes, payload });
   }
 
@@ -323,11 +324,13 @@ export class Engine implements NodeHost {
     return link;
   }
 
-  private traceSend(trace: TraceRecorder, from: NodeSlot, now: number, link: LinkRecord, msg: number, size: number, payload: unknown, json: string | PayloadJson | undefined): void {
+  /** Writes the send line; returns the payload's JSON when it was written as text (else null). */
+  private traceSend(trace: TraceRecorder, from: NodeSlot, now: number, link: LinkRecord, msg: number, size: number, payload: unknown, json: string | PayloadJson | undefined): string | null {
+    let text: string | null = null;
     if (!link.tracePayload || payload === undefined) trace.send(now, link.id, msg, size, null);
-    else if (json === undefined) trace.send(now, link.id, msg, size, payloadJson(payload));
-    else if (typeof json === "string") trace.send(now, link.id, msg, size, json);
+    else if (typeof json !== "object") trace.send(now, link.id, msg, size, (text = json ?? payloadJson(payload)));
     else this.templates!.traceSend(from, now, link.id, msg, size, json);
+    return text;
   }
 
   private sendToNowhere(from: NodeSlot, to: string, msg: number, payload: unknown, size: number, now: number, json: string | PayloadJson | undefined): void {

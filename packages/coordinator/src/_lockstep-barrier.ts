@@ -28,6 +28,8 @@ interface PendingInbound {
   sent: TimeUs;
   size: number;
   payload: unknown;
+  /** The payload's JSON if the engine had it, else null. */
+  json: string | null;
 }
 
 /**
@@ -60,9 +62,9 @@ export class LockstepBarrier {
     return this.externalIdx.length > 0;
   }
 
-  /** Holds message `msg` on `link` (to an external node), due at `at`, until its barrier. */
-  hold(link: LinkRecord, at: TimeUs, msg: number, sent: TimeUs, size: number, payload: unknown): void {
-    this.inbox[link.toIdx]!.push({ at, link, msg, sent, size, payload });
+  /** Holds message `msg` on `link` (to an external node), due at `at`, until its barrier; `json`: the payload's JSON, if known. */
+  hold(link: LinkRecord, at: TimeUs, msg: number, sent: TimeUs, size: number, payload: unknown, json: string | null): void {
+    this.inbox[link.toIdx]!.push({ at, link, msg, sent, size, payload, json });
   }
 
   /** The external nodes' `start(init)` handshakes, in parallel. */
@@ -144,7 +146,7 @@ export class LockstepBarrier {
       receiver.received++;
       if (ts !== null) ts.deliver(p.link.tsPair, p.link.tsToGroup, at, p.sent);
       state.events++;
-      ready.push({ from: p.link.fromId, atUs: at, payload: p.payload, sizeBytes: p.size });
+      ready.push({ from: p.link.fromId, atUs: at, payload: p.payload, sizeBytes: p.size, payloadJson: p.json ?? undefined });
     }
     this.inbox[idx] = keep;
     return ready;

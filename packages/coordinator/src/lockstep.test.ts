@@ -138,7 +138,7 @@ describe("lockstep with external nodes", () => {
     const y = new FakeExternal("y", (untilUs, _in, fromUs) => (untilUs === 10_000 ? [{ to: "x", atUs: fromUs + 2_000, payload: 1, sizeBytes: 3 }] : []));
     const { summary, lines } = await run({ nodes: [x, y], network: latency(1), durationUs: 30_000 });
     expect(summary.messages.late_deliveries).toBe(1);
-    expect(x.calls[1]!.inbound).toEqual([{ from: "y", atUs: 10_000, payload: 1, sizeBytes: 3 }]);
+    expect(x.calls[1]!.inbound).toEqual([{ from: "y", atUs: 10_000, payload: 1, sizeBytes: 3, payloadJson: "1" }]);
     expect(lines).toContain('{"t":10000,"ev":"deliver","from":"y","to":"x","msg":0,"sent":2000,"size":3,"due":3000}');
   });
 
@@ -148,7 +148,32 @@ describe("lockstep with external nodes", () => {
     // 20 ms latency: sent at 25 ms, due at 45 ms, handed over at the 40 ms barrier.
     await run({ nodes: [a, x], network: latency(20) });
     const withMsg = x.calls.filter((c) => c.inbound.length > 0);
-    expect(withMsg).toEqual([{ untilUs: 50_000, inbound: [{ from: "a", atUs: 45_000, payload: "hi", sizeBytes: 2 }] }]);
+    expect(withMsg).toEqual([{ untilUs: 50_000, inbound: [{ from: "a", atUs: 45_000, payload: "hi", sizeBytes: 2, payloadJson: '"hi"' }] }]);
+  });
+
+  it("hands an external node the payload's JSON the trace got, when it got it as text", async () => {
+    const payloads: [unknown, string | undefined][] = [
+      [{ v: 1.5, s: "é\n" }, undefined],
+      [[1, null, true], "[1,null,true]"], // a node's ready-made JSON (equal to JSON.stringify by contract) is handed on as it is
+      [undefined, undefined],
+    ];
+    const sender = node("a", {
+      start: (ctx) => ctx.setTimer(1_000, 0),
+      timer: (_t, ctx) => {
+        for (const [payload, json] of payloads) ctx.send("x", payload, 4, json);
+      },
+    });
+    const inboundOf = async (tracePayloads: CoordinatorOptions["tracePayloads"]) => {
+      const x = new FakeExternal("x");
+      await run({ nodes: [sender, x], network: latency(1), tracePayloads });
+      return x.calls.flatMap((c) => c.inbound).map((m) => m.payloadJson);
+    };
+    expect(await inboundOf("all")).toEqual(['{"v":1.5,"s":"é\\n"}', "[1,null,true]", undefined]);
+    // Not in the trace, not known: the node's side serialises the payload itself.
+    expect(await inboundOf("none")).toEqual([undefined, undefined, undefined]);
+    const nothing = new FakeExternal("x");
+    await run({ nodes: [sender, nothing], network: latency(1), trace: undefined, digest: false });
+    expect(nothing.calls.flatMap((c) => c.inbound).map((m) => m.payloadJson)).toEqual([undefined, undefined, undefined]);
   });
 
   it("the order in which external nodes reply (wall clock) never changes the trace", async () => {

@@ -48,6 +48,11 @@ export interface InboundMessage {
   atUs: TimeUs;
   payload: unknown;
   sizeBytes: number;
+  /**
+   * `JSON.stringify(payload)` when the engine already has it (it wrote the payload
+   * into the trace), so that a node speaking JSON need not serialise it again.
+   */
+  payloadJson?: string;
 }
 
 // ---------------------------------------------------------------------------

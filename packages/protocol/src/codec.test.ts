@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeCoordinatorMessage, decodeNodeMessage, encodeMessage, nestsDeeperThan } from "./codec.js";
+import { decodeCoordinatorMessage, decodeCoordinatorMessageFully, decodeNodeMessage, decodeNodeMessageFully, encodeDeliver, encodeMessage, nestsDeeperThan } from "./codec.js";
 import { LineSplitter } from "./line-splitter.js";
 import { MAX_LINE_LENGTH, MAX_PAYLOAD_DEPTH, type CoordinatorMessage, type NodeMessage } from "./messages.js";
 
@@ -38,6 +39,61 @@ describe("encode/decode", () => {
     }
     // Spaced or reordered forms go through JSON.parse and mean the same.
     expect(decodeNodeMessage(`{ "now_us": 5, "type": "done" }`)).toEqual({ ok: true, message: { type: "done", now_us: 5 } });
+  });
+
+  it("builds deliver lines byte for byte as encodeMessage does, with or without the payload's JSON handed in", () => {
+    const fields = fc.record({ from: fc.string({ minLength: 1 }), atUs: fc.nat(), payload: fc.option(fc.jsonValue(), { nil: undefined }), sizeBytes: fc.nat() });
+    fc.assert(
+      fc.property(fields, (m) => {
+        const expected = encodeMessage({ type: "deliver", at_us: m.atUs, from: m.from, payload: m.payload ?? null, size_bytes: m.sizeBytes });
+        expect(encodeDeliver(m)).toBe(expected);
+        if (m.payload !== undefined) expect(encodeDeliver({ ...m, payloadJson: JSON.stringify(m.payload) })).toBe(expected);
+        expect(decodeCoordinatorMessage(expected.slice(0, -1)).ok).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    // The text handed in is what goes out (the engine's contract: it equals JSON.stringify(payload)).
+    expect(encodeDeliver({ from: "a", atUs: 5, payload: { x: 1 }, sizeBytes: 2, payloadJson: '{"x":1.0}' })).toBe(
+      '{"type":"deliver","at_us":5,"from":"a","payload":{"x":1.0},"size_bytes":2}\n',
+    );
+  });
+
+  it("reads send and deliver lines in their fast form exactly like the full parser, and anything near that form too", () => {
+    const uint = fc.oneof(fc.nat().map(String), fc.constantFrom("0", "007", "-1", "1.5", "1e3", "9007199254740993", "999999999999999", "1000000000000000", ""));
+    const peer = fc.oneof(fc.string({ minLength: 1 }).map((t) => JSON.stringify(t)), fc.constantFrom('""', '"a\\"b"', '"\u0001"', '"x', "7", '"n1"'));
+    const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
+    const payload = fc.oneof(
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.jsonValue().map((v) => JSON.stringify(v, null, 1)),
+      fc.constantFrom("", "{", '{"size_bytes":5}', '1,"size_bytes":2', deep(MAX_PAYLOAD_DEPTH), deep(MAX_PAYLOAD_DEPTH + 1), '"}"', "nul"),
+    );
+    const tail = fc.constantFrom("}", "", "} ", "]", ',"x":1}', ',"size_bytes":3}');
+    const head = fc.constantFrom('{"type":"send","at_us":', '{"type":"deliver","at_us":', '{"type":"send", "at_us":', '{"type":"sent","at_us":');
+    const line = fc
+      .tuple(head, uint, fc.constantFrom("to", "from"), peer, payload, fc.option(uint, { nil: null }), tail)
+      .map(([h, at, key, p, body, size, end]) => `${h}${at},"${key}":${p},"payload":${body}${size === null ? "" : `,"size_bytes":${size}`}${end}`);
+    let accepted = 0;
+    fc.assert(
+      fc.property(line, (l) => {
+        const node = decodeNodeMessage(l);
+        expect(node).toEqual(decodeNodeMessageFully(l));
+        const coordinator = decodeCoordinatorMessage(l);
+        expect(coordinator).toEqual(decodeCoordinatorMessageFully(l));
+        if (node.ok || coordinator.ok) accepted++;
+      }),
+      { numRuns: 4000 },
+    );
+    expect(accepted).toBeGreaterThan(100); // ~6 % of the lines are valid messages
+    // The SDK's send line and the coordinator's deliver line read back what was written.
+    expect(decodeNodeMessage('{"type":"send","at_us":20000,"to":"n1","payload":{"n":3,"from":"n0"},"size_bytes":32}')).toEqual({
+      ok: true,
+      message: { type: "send", at_us: 20000, to: "n1", payload: { n: 3, from: "n0" }, size_bytes: 32 },
+    });
+    const deliver = { from: "n0", atUs: 30000, payload: [1, "x"], sizeBytes: 9 };
+    expect(decodeCoordinatorMessage(encodeDeliver(deliver).slice(0, -1))).toEqual({
+      ok: true,
+      message: { type: "deliver", at_us: 30000, from: "n0", payload: [1, "x"], size_bytes: 9 },
+    });
   });
 
   it("coordinator messages ignore unknown keys (forward compatible)", () => {

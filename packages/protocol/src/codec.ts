@@ -31,6 +31,26 @@ export function encodeMessage(message: CoordinatorMessage | NodeMessage): string
   return JSON.stringify(message) + "\n";
 }
 
+/** The fields of a `deliver` line, as the coordinator hands them over (its `InboundMessage`). */
+export interface DeliverFields {
+  from: string;
+  atUs: number;
+  payload: unknown;
+  sizeBytes: number;
+  /** `JSON.stringify(payload)`, when the caller already has it. */
+  payloadJson?: string;
+}
+
+/**
+ * The `deliver` line of a message: the bytes `encodeMessage` writes for it, built by
+ * hand (one a node per quantum on the lockstep path), with `payloadJson` when given.
+ * A payload JSON cannot write (a function) is delivered as null.
+ */
+export function encodeDeliver(m: DeliverFields): string {
+  const payload = m.payloadJson ?? JSON.stringify(m.payload ?? null) ?? "null";
+  return `{"type":"deliver","at_us":${m.atUs},"from":${JSON.stringify(m.from)},"payload":${payload},"size_bytes":${m.sizeBytes}}\n`;
+}
+
 type Json = Record<string, unknown>;
 
 const NODE_KEYS: Record<NodeMessage["type"], ReadonlySet<string>> = {
@@ -173,10 +193,90 @@ function fastTime(line: string, prefix: string): number {
   return line.charCodeAt(prefix.length) === 48 && end - prefix.length > 1 ? -1 : n;
 }
 
+/** Where the last `uintAt` stopped. */
+let uintEnd = 0;
+
+/**
+ * The integer written at `line[i]` the way JSON.stringify writes a safe one (digits,
+ * no leading zero, at most 15 of them); -1 if there is none. Sets `uintEnd`.
+ */
+function uintAt(line: string, i: number): number {
+  let n = 0;
+  let j = i;
+  for (; j < line.length && j - i <= 15; j++) {
+    const d = line.charCodeAt(j) - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  uintEnd = j;
+  const digits = j - i;
+  return digits === 0 || digits > 15 || (digits > 1 && line.charCodeAt(i) === 48) ? -1 : n;
+}
+
+/** The fields of a `send` or `deliver` line read by `fastPayloadLine`. */
+interface PayloadLine {
+  atUs: number;
+  /** `to` of a send, `from` of a deliver. */
+  peer: string;
+  payload: unknown;
+  sizeBytes: number;
+}
+
+const SEND_HEAD = '{"type":"send","at_us":';
+const SEND_PEER = ',"to":"';
+const DELIVER_HEAD = '{"type":"deliver","at_us":';
+const DELIVER_PEER = ',"from":"';
+const PAYLOAD_KEY = '","payload":';
+const SIZE_KEY = ',"size_bytes":';
+
+/**
+ * A send or deliver line in exactly the form the SDK and the coordinator write
+ * (`{"type":"send","at_us":…,"to":"…","payload":…,"size_bytes":…}`, a peer id without
+ * escapes), read without parsing the whole line and checking its keys: only the
+ * payload goes through JSON.parse. Null when the line is anything else or anything is
+ * wrong with it: the full parser then decides and explains. Whatever this accepts, the
+ * full parser reads as the same message (tested on generated lines). The two lines
+ * every node exchanges every quantum on the lockstep path are send and deliver.
+ */
+function fastPayloadLine(line: string, head: string, peerKey: string): PayloadLine | null {
+  if (!line.startsWith(head)) return null;
+  const atUs = uintAt(line, head.length);
+  if (atUs < 0 || !line.startsWith(peerKey, uintEnd)) return null;
+  const peerStart = uintEnd + peerKey.length;
+  let i = peerStart;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 34) break;
+    if (c === 92 || c < 32) return null; // escapes and control characters: the full parser's job
+  }
+  if (i === peerStart || !line.startsWith(PAYLOAD_KEY, i)) return null;
+  const payloadStart = i + PAYLOAD_KEY.length;
+  const sizeAt = line.lastIndexOf(SIZE_KEY);
+  if (sizeAt <= payloadStart || line.charCodeAt(line.length - 1) !== 125) return null;
+  const sizeBytes = uintAt(line, sizeAt + SIZE_KEY.length);
+  if (sizeBytes < 0 || uintEnd !== line.length - 1) return null;
+  const raw = line.slice(payloadStart, sizeAt);
+  if (nestsDeeperThan(raw, MAX_PAYLOAD_DEPTH)) return null;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  return { atUs, peer: line.slice(peerStart, i), payload, sizeBytes };
+}
+
 /** Decodes and validates one line written by a node. */
 export function decodeNodeMessage(line: string): DecodeResult<NodeMessage> {
   const now = fastTime(line, DONE_PREFIX);
   if (now >= 0) return { ok: true, message: { type: "done", now_us: now } };
+  const send = fastPayloadLine(line, SEND_HEAD, SEND_PEER);
+  if (send !== null) return { ok: true, message: { type: "send", at_us: send.atUs, to: send.peer, payload: send.payload, size_bytes: send.sizeBytes } };
+  return decodeNodeMessageFully(line);
+}
+
+/** `decodeNodeMessage` without the fast forms: JSON.parse and every check (exported for the tests that compare the two). */
+export function decodeNodeMessageFully(line: string): DecodeResult<NodeMessage> {
   const parsed = parseObject(line);
   if (!parsed.ok) return parsed;
   const obj = parsed.obj;
@@ -218,6 +318,13 @@ export function decodeNodeMessage(line: string): DecodeResult<NodeMessage> {
 export function decodeCoordinatorMessage(line: string): DecodeResult<CoordinatorMessage> {
   const until = fastTime(line, ADVANCE_PREFIX);
   if (until >= 0) return { ok: true, message: { type: "advance", until_us: until } };
+  const d = fastPayloadLine(line, DELIVER_HEAD, DELIVER_PEER);
+  if (d !== null) return { ok: true, message: { type: "deliver", at_us: d.atUs, from: d.peer, payload: d.payload, size_bytes: d.sizeBytes } };
+  return decodeCoordinatorMessageFully(line);
+}
+
+/** `decodeCoordinatorMessage` without the fast forms (exported for the tests that compare the two). */
+export function decodeCoordinatorMessageFully(line: string): DecodeResult<CoordinatorMessage> {
   const parsed = parseObject(line);
   if (!parsed.ok) return parsed;
   const obj = parsed.obj;

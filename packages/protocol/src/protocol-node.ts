@@ -8,7 +8,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { Readable, Writable } from "node:stream";
 import { SCENARIO_DEFAULTS } from "@sim/config";
 import type { ExternalInit, ExternalNode, InboundMessage, OutboundMessage, TimeUs } from "@sim/coordinator";
-import { decodeNodeMessage, encodeMessage, excerpt } from "./codec.js";
+import { decodeNodeMessage, encodeDeliver, encodeMessage, excerpt } from "./codec.js";
 import { ProtocolError, type ProtocolFailureKind } from "./errors.js";
 import { LineSplitter } from "./line-splitter.js";
 import { MAX_LINE_LENGTH, PROTOCOL_VERSION, type NodeMessage } from "./messages.js";
@@ -98,7 +98,14 @@ class StreamProtocolNode implements ProtocolNode {
   private lastLineAt = 0;
   /** performance.now() when the pending wait (for ready or done) began. */
   private waitSince = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /**
+   * The deadline of the pending wait. One timer per node, re-armed with refresh() for
+   * each wait instead of a new one per quantum; between waits it is unref'd and, if it
+   * fires, ignored (nothing pending).
+   */
+  private deadline: NodeJS.Timeout | undefined;
+  private deadlineMs = 0;
+  private timeoutReason: () => string = () => "";
   /** Armed while waiting for the exit status after the node's pipes broke. */
   private exitWait: NodeJS.Timeout | undefined;
   /** Reports the broken pipe that exitWait waits about. */
@@ -168,9 +175,7 @@ class StreamProtocolNode implements ProtocolNode {
     );
     // Every deliver line and the advance go out in one write: one wake-up of the node per quantum.
     let text = "";
-    for (const m of inbound) {
-      text += encodeMessage({ type: "deliver", at_us: m.atUs, from: m.from, payload: m.payload ?? null, size_bytes: m.sizeBytes });
-    }
+    for (const m of inbound) text += encodeDeliver(m);
     text += `{"type":"advance","until_us":${untilUs}}\n`;
     this.write(text);
     return wait;
@@ -205,12 +210,22 @@ class StreamProtocolNode implements ProtocolNode {
   /** Arms the deadline and returns the promise settled by the awaited message or a failure. */
   private expect(ms: number, timeoutReason: () => string): Promise<OutboundMessage[]> {
     this.waitSince = performance.now();
+    this.timeoutReason = timeoutReason;
+    if (this.deadline !== undefined && this.deadlineMs === ms) this.deadline.ref().refresh();
+    else {
+      if (this.deadline !== undefined) clearTimeout(this.deadline);
+      this.deadline = setTimeout(this.onDeadline, ms);
+      this.deadlineMs = ms;
+    }
     return new Promise<OutboundMessage[]>((resolve, reject) => {
       this.resolvePending = resolve;
       this.rejectPending = reject;
-      this.timer = setTimeout(() => this.timedOut(timeoutReason()), ms);
     });
   }
+
+  private readonly onDeadline = (): void => {
+    if (this.resolvePending !== null) this.timedOut(this.timeoutReason());
+  };
 
   /**
    * The deadline passed. No line is at fault, so none is quoted as the offending
@@ -239,14 +254,17 @@ class StreamProtocolNode implements ProtocolNode {
   private settle(): void {
     const resolve = this.resolvePending;
     const outbound = this.outbound;
-    this.clearPending();
+    // Kept for the next wait, but no longer holding the process open.
+    this.deadline?.unref();
+    this.resolvePending = null;
+    this.rejectPending = null;
     this.outbound = [];
     resolve?.(outbound);
   }
 
   private clearPending(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
+    if (this.deadline !== undefined) clearTimeout(this.deadline);
+    this.deadline = undefined;
     this.resolvePending = null;
     this.rejectPending = null;
   }
