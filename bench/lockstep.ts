@@ -1,6 +1,9 @@
 // Lockstep barrier throughput: N external nodes, each receiving one message and
-// sending one per quantum. Five ways ("vs bare" is relative to `bare`):
+// sending one per quantum. Seven ways ("vs floor": µs per barrier against `floor`'s, or the
+// first variant run when floor is not among them):
 //   floor      a hand-written parent loop (no Coordinator) over bare children
+//   floor-sdk  the same loop over SDK nodes (examples/nodes/ts/ring.ts): what the SDK costs a child
+//   floor-sessions  the floor with each child in its own session, as launched nodes are
 //   bare       the Coordinator over bare children on raw pipes (no SDK, least parsing)
 //   protocol   the coordinator-side protocol node over the same bare children
 //   sessions   bare children again, each in its own session like launched nodes
@@ -8,14 +11,16 @@
 //
 //   pnpm bench:lockstep [--seconds 60] [--nodes 8] [--quantum-us 10000] [--json]
 //                       [--digest on|off]   off: the Coordinator neither encodes nor hashes a trace
-//                       [--only floor,bare,protocol,sessions,full]   (default: all; e.g. to profile one)
+//                       [--containment auto|cgroup|subreaper|group]   how `full` keeps each node's processes together
+//   LOCKSTEP_CHILD_FLAGS="--cpu-prof --cpu-prof-dir=…"   Node flags for floor-sdk's children (to profile the SDK)
+//                       [--only floor,floor-sdk,floor-sessions,bare,protocol,sessions,full]   (default: all; e.g. to profile one)
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Coordinator, createNetworkModel, type ExternalNode, type InboundMessage, type OutboundMessage } from "../packages/coordinator/src/index.js";
-import { processLauncher, type StartedProcess } from "../packages/launcher-process/src/index.js";
+import { createProcessLauncher, type StartedProcess } from "../packages/launcher-process/src/index.js";
 import { createProtocolNode } from "../packages/protocol/src/index.js";
 import { launchContext, processNode } from "../packages/launcher-process/src/__fixtures__/context.js";
 
@@ -27,6 +32,7 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     only: { type: "string" },
     digest: { type: "string", default: "on" },
+    containment: { type: "string", default: "auto" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -41,21 +47,50 @@ interface Result {
   name: string;
   quanta: number;
   ms: number;
-  /** CPU time of the parent and of all children during the run (hardly depends on other load). */
-  parentCpuMs: number;
-  childCpuMs: number;
+  /** CPU time and context switches of the parent and of all children during the run (hardly depend on other load). */
+  usage: Usage;
   messages: number;
 }
 
-/** utime + stime of a process in ms (Linux /proc; 0 elsewhere). */
-function cpuMsOf(pid: number): number {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "latin1");
-    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS_PER_SEC;
-  } catch {
-    return 0;
+/** CPU times in ms and context switches (voluntary + involuntary; a child's main thread only). */
+interface Usage {
+  parentUserMs: number;
+  parentSysMs: number;
+  childUserMs: number;
+  childSysMs: number;
+  parentSwitches: number;
+  childSwitches: number;
+}
+
+/** What the parent and the processes `pids` have used so far (Linux /proc for the children; 0 elsewhere). */
+function usageNow(pids: number[]): Usage {
+  const own = process.resourceUsage();
+  const u: Usage = {
+    parentUserMs: own.userCPUTime / 1000,
+    parentSysMs: own.systemCPUTime / 1000,
+    childUserMs: 0,
+    childSysMs: 0,
+    parentSwitches: own.voluntaryContextSwitches + own.involuntaryContextSwitches,
+    childSwitches: 0,
+  };
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      u.childUserMs += (Number(f[11]) * 1000) / CLOCK_TICKS_PER_SEC;
+      u.childSysMs += (Number(f[12]) * 1000) / CLOCK_TICKS_PER_SEC;
+      const status = readFileSync(`/proc/${pid}/status`, "latin1");
+      for (const m of status.matchAll(/ctxt_switches:\s+(\d+)/g)) u.childSwitches += Number(m[1]);
+    } catch {
+      // gone, or no /proc
+    }
   }
+  return u;
+}
+
+function usageSince(before: Usage, pids: number[]): Usage {
+  const now = usageNow(pids);
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - before[k as keyof Usage]])) as unknown as Usage;
 }
 const CLOCK_TICKS_PER_SEC = 100;
 
@@ -83,38 +118,37 @@ async function measure(name: string, nodes: ExternalNode[], pids: number[]): Pro
     digest: values.digest !== "off",
     network: createNetworkModel({ type: "latency", default_latency_ms: QUANTUM_US / 1000, jitter_ms: 0, loss: 0, bandwidth_kbps: null, links: [] }),
   });
-  const children0 = pids.reduce((a, p) => a + cpuMsOf(p), 0);
-  const parent0 = process.cpuUsage();
+  const usage0 = usageNow(pids);
   const t0 = performance.now();
   const summary = await coordinator.run();
   const ms = performance.now() - t0;
-  const parent = process.cpuUsage(parent0);
+  const usage = usageSince(usage0, pids);
   if (!summary.success) throw new Error(`${name}: the run failed: ${summary.error?.message}`);
   return {
     name,
     quanta: Math.round((SECONDS * 1e6) / QUANTUM_US),
     ms,
-    parentCpuMs: (parent.user + parent.system) / 1000,
-    childCpuMs: pids.reduce((a, p) => a + cpuMsOf(p), 0) - children0,
+    usage,
     messages: summary.messages.sent,
   };
 }
 
 async function fullPath(): Promise<Result> {
+  const launcher = createProcessLauncher({ containment: values.containment as "auto" });
   const ctx = launchContext({ timeouts: { startup_sec: 60, quantum_wall_sec: 30 } });
   const started = (await Promise.all(
-    ids.map((id, i) => processLauncher.launch(processNode(id, [process.execPath, "--import", "tsx", "ring.ts"], EXAMPLES_TS, { next: next(i) }), ctx)),
+    ids.map((id, i) => launcher.launch(processNode(id, [process.execPath, "--import", "tsx", "ring.ts"], EXAMPLES_TS, { next: next(i) }), ctx)),
   )) as StartedProcess[];
   try {
-    return await measure("full: launcher + protocol node + SDK", started.map((s) => s.external), started.map((s) => s.pid));
+    return await measure(`full: launcher + protocol node + SDK (${started[0]!.containment})`, started.map((s) => s.external), started.map((s) => s.pid));
   } finally {
     await Promise.all(started.map((s) => s.stop()));
   }
 }
 
-function spawnSdk(i: number): Child {
-  const argv = process.env.SDK_ARGV ? JSON.parse(process.env.SDK_ARGV) : ["--import", "tsx", "ring.ts"];
-  return spawn(process.execPath, argv, { cwd: EXAMPLES_TS, stdio: ["pipe", "pipe", "inherit"] });
+function spawnSdk(): Child {
+  const flags = process.env.LOCKSTEP_CHILD_FLAGS?.split(" ").filter(Boolean) ?? [];
+  return spawn(process.execPath, [...flags, "--import", "tsx", "ring.ts"], { cwd: EXAMPLES_TS, stdio: ["pipe", "pipe", "inherit"] });
 }
 
 function spawnBare(i: number, detached = false): Child {
@@ -184,24 +218,23 @@ async function bare(detached = false): Promise<Result> {
  * children's 'data' handlers and starts the next barrier from the last one.
  */
 async function floor(sdk = false, detached = false): Promise<Result> {
-  const children = ids.map((_, i) => (sdk ? spawnSdk(i) : spawnBare(i, detached)));
+  const children = ids.map((_, i) => (sdk ? spawnSdk() : spawnBare(i, detached)));
   try {
     const quanta = Math.round((SECONDS * 1e6) / QUANTUM_US);
     const pending = ids.map(() => "");
     let waiting = NODES;
     let q = -1; // -1: waiting for ready
     let messages = 0;
-    let children0 = 0;
-    let parent0 = process.cpuUsage();
+    const pids = children.map((c) => c.pid!);
+    let usage0 = usageNow(pids);
     let t0 = 0;
     const result = new Promise<Result>((resolve) => {
       const barrier = (): void => {
         q++;
         if (q === quanta) {
           const ms = performance.now() - t0;
-          const parent = process.cpuUsage(parent0);
-          const childCpuMs = children.reduce((a, c) => a + cpuMsOf(c.pid!), 0) - children0;
-          resolve({ name: `floor: hand-written parent loop, ${sdk ? "SDK" : "bare"} children`, quanta, ms, parentCpuMs: (parent.user + parent.system) / 1000, childCpuMs, messages });
+          const usage = usageSince(usage0, pids);
+          resolve({ name: `floor: hand-written parent loop, ${sdk ? "SDK" : "bare"} children${detached ? ", own sessions" : ""}`, quanta, ms, usage, messages });
           return;
         }
         waiting = NODES;
@@ -228,8 +261,7 @@ async function floor(sdk = false, detached = false): Promise<Result> {
           pending[i] = text;
           if (done && --waiting === 0) {
             if (q === -1) {
-              children0 = children.reduce((a, c) => a + cpuMsOf(c.pid!), 0);
-              parent0 = process.cpuUsage();
+              usage0 = usageNow(pids);
               t0 = performance.now();
             }
             barrier();
@@ -275,15 +307,21 @@ for (const v of chosen) {
   if (run === undefined) throw new Error(`--only: unknown variant ${v} (expected ${Object.keys(VARIANTS).join(", ")})`);
   results.push(await run());
 }
-const base = results.find((r) => r.name === "bare children on raw pipes") ?? results[0]!;
+/** "total (user+sys)" in µs per barrier. */
+function perBarrier(r: Result, userMs: number, sysMs: number): string {
+  const us = (ms: number): number => Math.round((ms * 1000) / r.quanta);
+  return `${us(userMs + sysMs)} (${us(userMs)}+${us(sysMs)})`;
+}
+const base = results.find((r) => r.name === "floor: hand-written parent loop, bare children") ?? results[0]!;
 const rows = results.map((r) => ({
   variant: r.name,
   "quanta/s": Math.round((r.quanta / r.ms) * 1000),
   "µs/barrier": Math.round((r.ms * 1000) / r.quanta),
   "x real time": Math.round(((r.quanta * QUANTUM_US) / 1000 / r.ms) * 10) / 10,
-  "vs bare": Math.round((r.ms / base.ms) * 100) / 100,
-  "parent CPU µs/barrier": Math.round((r.parentCpuMs * 1000) / r.quanta),
-  "children CPU µs/barrier": Math.round((r.childCpuMs * 1000) / r.quanta),
+  "vs floor": Math.round((r.ms / base.ms) * 100) / 100,
+  "parent CPU µs/barrier (user+sys)": perBarrier(r, r.usage.parentUserMs, r.usage.parentSysMs),
+  "children CPU µs/barrier (user+sys)": perBarrier(r, r.usage.childUserMs, r.usage.childSysMs),
+  "switches/barrier parent, children": `${(r.usage.parentSwitches / r.quanta).toFixed(1)}, ${(r.usage.childSwitches / r.quanta).toFixed(1)}`,
   messages: r.messages,
 }));
 if (values.json) {

@@ -98,14 +98,7 @@ class StreamProtocolNode implements ProtocolNode {
   private lastLineAt = 0;
   /** performance.now() when the pending wait (for ready or done) began. */
   private waitSince = 0;
-  /**
-   * The deadline of the pending wait. One timer per node, re-armed with refresh() for
-   * each wait instead of a new one per quantum; between waits it is unref'd and, if it
-   * fires, ignored (nothing pending).
-   */
-  private deadline: NodeJS.Timeout | undefined;
-  private deadlineMs = 0;
-  private timeoutReason: () => string = () => "";
+  private timer: NodeJS.Timeout | undefined;
   /** Armed while waiting for the exit status after the node's pipes broke. */
   private exitWait: NodeJS.Timeout | undefined;
   /** Reports the broken pipe that exitWait waits about. */
@@ -210,22 +203,12 @@ class StreamProtocolNode implements ProtocolNode {
   /** Arms the deadline and returns the promise settled by the awaited message or a failure. */
   private expect(ms: number, timeoutReason: () => string): Promise<OutboundMessage[]> {
     this.waitSince = performance.now();
-    this.timeoutReason = timeoutReason;
-    if (this.deadline !== undefined && this.deadlineMs === ms) this.deadline.ref().refresh();
-    else {
-      if (this.deadline !== undefined) clearTimeout(this.deadline);
-      this.deadline = setTimeout(this.onDeadline, ms);
-      this.deadlineMs = ms;
-    }
     return new Promise<OutboundMessage[]>((resolve, reject) => {
       this.resolvePending = resolve;
       this.rejectPending = reject;
+      this.timer = setTimeout(() => this.timedOut(timeoutReason()), ms);
     });
   }
-
-  private readonly onDeadline = (): void => {
-    if (this.resolvePending !== null) this.timedOut(this.timeoutReason());
-  };
 
   /**
    * The deadline passed. No line is at fault, so none is quoted as the offending
@@ -254,17 +237,14 @@ class StreamProtocolNode implements ProtocolNode {
   private settle(): void {
     const resolve = this.resolvePending;
     const outbound = this.outbound;
-    // Kept for the next wait, but no longer holding the process open.
-    this.deadline?.unref();
-    this.resolvePending = null;
-    this.rejectPending = null;
+    this.clearPending();
     this.outbound = [];
     resolve?.(outbound);
   }
 
   private clearPending(): void {
-    if (this.deadline !== undefined) clearTimeout(this.deadline);
-    this.deadline = undefined;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
     this.resolvePending = null;
     this.rejectPending = null;
   }
