@@ -58,7 +58,7 @@ describe("encode/decode", () => {
     );
   });
 
-  it("reads send and deliver lines in their fast form exactly like the full parser, and anything near that form too", () => {
+  it("reads send, deliver, done and advance lines in their fast form exactly like the full parser, and anything near that form too", () => {
     const uint = fc.oneof(fc.nat().map(String), fc.constantFrom("0", "007", "-1", "1.5", "1e3", "9007199254740993", "999999999999999", "1000000000000000", ""));
     const peer = fc.oneof(fc.string({ minLength: 1 }).map((t) => JSON.stringify(t)), fc.constantFrom('""', '"a\\"b"', '"\u0001"', '"x', "7", '"n1"'));
     const deep = (n: number) => "[".repeat(n) + "]".repeat(n);
@@ -84,6 +84,15 @@ describe("encode/decode", () => {
       { numRuns: 4000 },
     );
     expect(accepted).toBeGreaterThan(100); // ~6 % of the lines are valid messages
+    // done and advance, the other two lines of every quantum, likewise.
+    const timeLine = fc.tuple(fc.constantFrom('{"type":"done","now_us":', '{"type":"advance","until_us":'), uint, tail).map(([h, n, end]) => `${h}${n}${end}`);
+    fc.assert(
+      fc.property(timeLine, (l) => {
+        expect(decodeNodeMessage(l)).toEqual(decodeNodeMessageFully(l));
+        expect(decodeCoordinatorMessage(l)).toEqual(decodeCoordinatorMessageFully(l));
+      }),
+      { numRuns: 1000 },
+    );
     // The SDK's send line and the coordinator's deliver line read back what was written.
     expect(decodeNodeMessage('{"type":"send","at_us":20000,"to":"n1","payload":{"n":3,"from":"n0"},"size_bytes":32}')).toEqual({
       ok: true,
