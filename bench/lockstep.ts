@@ -1,19 +1,20 @@
 // Lockstep barrier throughput: N external nodes, each receiving one message and
-// sending one per quantum. Seven ways ("vs floor": µs per barrier against `floor`'s, or the
+// sending one per quantum. Eight ways ("vs floor": µs per barrier against `floor`'s, or the
 // first variant run when floor is not among them):
 //   floor      a hand-written parent loop (no Coordinator) over bare children
 //   floor-sdk  the same loop over SDK nodes (examples/nodes/ts/ring.ts): what the SDK costs a child
 //   floor-sessions  the floor with each child in its own session, as launched nodes are
 //   bare       the Coordinator over bare children on raw pipes (no SDK, least parsing)
 //   protocol   the coordinator-side protocol node over the same bare children
+//   protocol-sdk  the protocol node over SDK nodes spawned directly (full without the launcher)
 //   sessions   bare children again, each in its own session like launched nodes
 //   full       process launcher + protocol node + SDK nodes (examples/nodes/ts/ring.ts)
 //
 //   pnpm bench:lockstep [--seconds 60] [--nodes 8] [--quantum-us 10000] [--json]
 //                       [--digest on|off]   off: the Coordinator neither encodes nor hashes a trace
 //                       [--containment auto|cgroup|subreaper|group]   how `full` keeps each node's processes together
-//   LOCKSTEP_CHILD_FLAGS="--cpu-prof --cpu-prof-dir=…"   Node flags for floor-sdk's children (to profile the SDK)
-//                       [--only floor,floor-sdk,floor-sessions,bare,protocol,sessions,full]   (default: all; e.g. to profile one)
+//   LOCKSTEP_CHILD_FLAGS="--cpu-prof --cpu-prof-dir=…"   Node flags for the SDK children of floor-sdk and protocol-sdk (to profile the SDK)
+//                       [--only floor,floor-sdk,floor-sessions,bare,protocol,protocol-sdk,sessions,full]   (default: all; e.g. to profile one)
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Readable, Writable } from "node:stream";
@@ -276,11 +277,11 @@ async function floor(sdk = false, detached = false): Promise<Result> {
   }
 }
 
-async function protocolOverBare(): Promise<Result> {
-  const children = ids.map((_, i) => spawnBare(i));
+async function protocolOver(sdk: boolean): Promise<Result> {
+  const children = ids.map((_, i) => (sdk ? spawnSdk() : spawnBare(i)));
   try {
-    const nodes = children.map((c, i) => createProtocolNode({ id: ids[i]!, type: "process", stdin: c.stdin, stdout: c.stdout, config: {}, quantumWallMs: 30_000 }));
-    return await measure("protocol node + bare children", nodes, children.map((c) => c.pid!));
+    const nodes = children.map((c, i) => createProtocolNode({ id: ids[i]!, type: "process", stdin: c.stdin, stdout: c.stdout, config: { next: next(i) }, quantumWallMs: 30_000 }));
+    return await measure(`protocol node + ${sdk ? "SDK" : "bare"} children`, nodes, children.map((c) => c.pid!));
   } finally {
     await stopChildren(children);
   }
@@ -299,7 +300,7 @@ async function stopChildren(children: Child[]): Promise<void> {
   );
 }
 
-const VARIANTS: Record<string, () => Promise<Result>> = { floor: () => floor(), "floor-sdk": () => floor(true), "floor-sessions": () => floor(false, true), bare: () => bare(), protocol: protocolOverBare, sessions: () => bare(true), full: fullPath };
+const VARIANTS: Record<string, () => Promise<Result>> = { floor: () => floor(), "floor-sdk": () => floor(true), "floor-sessions": () => floor(false, true), bare: () => bare(), protocol: () => protocolOver(false), "protocol-sdk": () => protocolOver(true), sessions: () => bare(true), full: fullPath };
 const chosen = values.only?.split(",") ?? Object.keys(VARIANTS);
 const results: Result[] = [];
 for (const v of chosen) {
