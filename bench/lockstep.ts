@@ -12,6 +12,8 @@
 //
 //   pnpm bench:lockstep [--seconds 60] [--nodes 8] [--quantum-us 10000] [--json]
 //                       [--digest on|off]   off: the Coordinator neither encodes nor hashes a trace
+//                       [--rounds 1]   run the variants in turn this many times; medians, and
+//                                      "vs floor" against the floor of the same round
 //                       [--containment auto|cgroup|subreaper|group]   how `full` keeps each node's processes together
 //   LOCKSTEP_CHILD_FLAGS="--cpu-prof --cpu-prof-dir=…"   Node flags for the SDK children of floor-sdk and protocol-sdk (to profile the SDK)
 //                       [--only floor,floor-sdk,floor-sessions,bare,protocol,protocol-sdk,sessions,full]   (default: all; e.g. to profile one)
@@ -34,11 +36,14 @@ const { values } = parseArgs({
     only: { type: "string" },
     digest: { type: "string", default: "on" },
     containment: { type: "string", default: "auto" },
+    rounds: { type: "string", default: "1" },
   },
 });
 const SECONDS = Number(values.seconds);
 const NODES = Number(values.nodes);
 const QUANTUM_US = Number(values["quantum-us"]);
+const ROUNDS = Number(values.rounds);
+if (!(Number.isSafeInteger(ROUNDS) && ROUNDS > 0)) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 const EXAMPLES_TS = fileURLToPath(new URL("../examples/nodes/ts/", import.meta.url));
 const BARE_CHILD = fileURLToPath(new URL("./lockstep-bare-child.mjs", import.meta.url));
 
@@ -302,32 +307,54 @@ async function stopChildren(children: Child[]): Promise<void> {
 
 const VARIANTS: Record<string, () => Promise<Result>> = { floor: () => floor(), "floor-sdk": () => floor(true), "floor-sessions": () => floor(false, true), bare: () => bare(), protocol: () => protocolOver(false), "protocol-sdk": () => protocolOver(true), sessions: () => bare(true), full: fullPath };
 const chosen = values.only?.split(",") ?? Object.keys(VARIANTS);
-const results: Result[] = [];
 for (const v of chosen) {
-  const run = VARIANTS[v];
-  if (run === undefined) throw new Error(`--only: unknown variant ${v} (expected ${Object.keys(VARIANTS).join(", ")})`);
-  results.push(await run());
+  if (VARIANTS[v] === undefined) throw new Error(`--only: unknown variant ${v} (expected ${Object.keys(VARIANTS).join(", ")})`);
 }
-/** "total (user+sys)" in µs per barrier. */
-function perBarrier(r: Result, userMs: number, sysMs: number): string {
-  const us = (ms: number): number => Math.round((ms * 1000) / r.quanta);
-  return `${us(userMs + sysMs)} (${us(userMs)}+${us(sysMs)})`;
+const FLOOR = "floor: hand-written parent loop, bare children";
+// Rounds run the variants in turn, so that each is compared with the floor of its own
+// round: this machine's speed drifts by tens of percent within minutes.
+const byVariant = new Map<string, Result[]>();
+const vsFloor = new Map<string, number[]>();
+for (let round = 0; round < ROUNDS; round++) {
+  const results: Result[] = [];
+  for (const v of chosen) results.push(await VARIANTS[v]!());
+  const base = results.find((r) => r.name === FLOOR) ?? results[0]!;
+  for (const r of results) {
+    byVariant.set(r.name, [...(byVariant.get(r.name) ?? []), r]);
+    vsFloor.set(r.name, [...(vsFloor.get(r.name) ?? []), r.ms / base.ms]);
+  }
 }
-const base = results.find((r) => r.name === "floor: hand-written parent loop, bare children") ?? results[0]!;
-const rows = results.map((r) => ({
-  variant: r.name,
-  "quanta/s": Math.round((r.quanta / r.ms) * 1000),
-  "µs/barrier": Math.round((r.ms * 1000) / r.quanta),
-  "x real time": Math.round(((r.quanta * QUANTUM_US) / 1000 / r.ms) * 10) / 10,
-  "vs floor": Math.round((r.ms / base.ms) * 100) / 100,
-  "parent CPU µs/barrier (user+sys)": perBarrier(r, r.usage.parentUserMs, r.usage.parentSysMs),
-  "children CPU µs/barrier (user+sys)": perBarrier(r, r.usage.childUserMs, r.usage.childSysMs),
-  "switches/barrier parent, children": `${(r.usage.parentSwitches / r.quanta).toFixed(1)}, ${(r.usage.childSwitches / r.quanta).toFixed(1)}`,
-  messages: r.messages,
-}));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const rows = [...byVariant].map(([name, runs]) => {
+  const quanta = runs[0]!.quanta;
+  /** The median over the rounds of a per-barrier figure, in µs. */
+  const us = (f: (r: Result) => number): number => Math.round(median(runs.map((r) => (f(r) * 1000) / quanta)));
+  const msPerBarrier = median(runs.map((r) => r.ms / quanta));
+  const cpu = (user: (u: Usage) => number, sys: (u: Usage) => number): string => {
+    const [u, s] = [us((r) => user(r.usage)), us((r) => sys(r.usage))];
+    return `${u + s} (${u}+${s})`;
+  };
+  return {
+    variant: name,
+    "quanta/s": Math.round(1000 / msPerBarrier),
+    "µs/barrier": Math.round(msPerBarrier * 1000),
+    "x real time": Math.round((QUANTUM_US / 1000 / msPerBarrier) * 10) / 10,
+    "vs floor": Math.round(median(vsFloor.get(name)!) * 100) / 100,
+    "parent CPU µs/barrier (user+sys)": cpu((u) => u.parentUserMs, (u) => u.parentSysMs),
+    "children CPU µs/barrier (user+sys)": cpu((u) => u.childUserMs, (u) => u.childSysMs),
+    "switches/barrier parent, children": `${(median(runs.map((r) => r.usage.parentSwitches)) / quanta).toFixed(1)}, ${(median(runs.map((r) => r.usage.childSwitches)) / quanta).toFixed(1)}`,
+    messages: runs[0]!.messages,
+  };
+});
 if (values.json) {
-  console.log(JSON.stringify({ nodes: NODES, quantum_us: QUANTUM_US, virtual_sec: SECONDS, node: process.version, results: rows }, null, 2));
+  console.log(JSON.stringify({ nodes: NODES, quantum_us: QUANTUM_US, virtual_sec: SECONDS, rounds: ROUNDS, node: process.version, results: rows }, null, 2));
 } else {
-  console.log(`lockstep: ${NODES} nodes, ${QUANTUM_US} µs quantum, ${SECONDS} s virtual, Coordinator, Node ${process.version}`);
+  console.log(`lockstep: ${NODES} nodes, ${QUANTUM_US} µs quantum, ${SECONDS} s virtual, ${ROUNDS === 1 ? "one round" : `medians of ${ROUNDS} rounds`}, Node ${process.version}`);
   console.table(rows);
 }
