@@ -310,7 +310,6 @@ const chosen = values.only?.split(",") ?? Object.keys(VARIANTS);
 for (const v of chosen) {
   if (VARIANTS[v] === undefined) throw new Error(`--only: unknown variant ${v} (expected ${Object.keys(VARIANTS).join(", ")})`);
 }
-const FLOOR = "floor: hand-written parent loop, bare children";
 // Rounds run the variants in turn, so that each is compared with the floor of its own
 // round: this machine's speed drifts by tens of percent within minutes.
 const byVariant = new Map<string, Result[]>();
@@ -318,7 +317,8 @@ const vsFloor = new Map<string, number[]>();
 for (let round = 0; round < ROUNDS; round++) {
   const results: Result[] = [];
   for (const v of chosen) results.push(await VARIANTS[v]!());
-  const base = results.find((r) => r.name === FLOOR) ?? results[0]!;
+  // Found by its variant key, not by the name it prints.
+  const base = results[chosen.indexOf("floor")] ?? results[0]!;
   for (const r of results) {
     byVariant.set(r.name, [...(byVariant.get(r.name) ?? []), r]);
     vsFloor.set(r.name, [...(vsFloor.get(r.name) ?? []), r.ms / base.ms]);
