@@ -3,8 +3,9 @@
 // trace on, to a file) and through the bare loop. Each run is its own child process.
 // stdout: one JSON line per scale and engine; stderr: the ratio and the checks.
 // The million-sensor scale (1000000/5000) needs about 4 GB and is skipped on a machine
-// with less than 6 GiB of memory. At 10000/50 the SimPy peer (bench/simpy-peer.py,
-// process style) runs too, when Debian's python3-simpy is installed.
+// with less than 6 GiB of memory. At 10000/50 the SimPy peers run too, process style:
+// bench/simpy-env-peer.py (SimPy 3/4's API, Debian's python3-simpy3) and
+// bench/simpy-peer.py (SimPy 2.3's, python3-simpy), each when the system Python has it.
 //   node bench/reference.mjs [--scales 100/4,1000/10] [--payloads all|external|none] [--source]
 import { execFileSync } from "node:child_process";
 import { totalmem } from "node:os";
@@ -30,15 +31,23 @@ const scales = scalesArg ? scalesArg.split(",") : Object.keys(EXPECTED);
 const extra = args.includes("--source") ? ["--source"] : [];
 if (args.includes("--payloads")) extra.push("--payloads", args[args.indexOf("--payloads") + 1]);
 const script = fileURLToPath(new URL("run-scale.mjs", import.meta.url));
-const simpyPeer = fileURLToPath(new URL("simpy-peer.py", import.meta.url));
-/** Debian's python3-simpy lives in the system Python's packages, not a pyenv's. */
+/** Debian's SimPy packages live in the system Python's packages, not a pyenv's. */
 const SYSTEM_PYTHON = "/usr/bin/python3";
-/** The scale where the SimPy peer runs (it takes ~5 s there; ten times that at 100,000). */
+/** The scale where the SimPy peers run (each takes ~5 s there; ten times that at 100,000). */
 const SIMPY_SCALE = "10000/50";
+/**
+ * The same model in SimPy's two process APIs, each run when the system Python can
+ * import it: the environment API of SimPy 3 and 4 (Debian's python3-simpy3), and SimPy
+ * 2.3's classic API (python3-simpy).
+ */
+const SIMPY_PEERS = [
+  { api: "environment (SimPy 3/4)", module: "simpy", script: "simpy-env-peer.py", apt: "python3-simpy3" },
+  { api: "classic (SimPy 2.3)", module: "SimPy.Simulation", script: "simpy-peer.py", apt: "python3-simpy" },
+];
 
-function simpyAvailable() {
+function pythonCanImport(module) {
   try {
-    execFileSync(SYSTEM_PYTHON, ["-c", "import SimPy.Simulation"], { stdio: "ignore" });
+    execFileSync(SYSTEM_PYTHON, ["-c", `import ${module}`], { stdio: "ignore" });
     return true;
   } catch {
     return false;
@@ -76,17 +85,21 @@ for (const scale of scales) {
   }
   if (scale === "10000/50" && ratio < MIN_RATIO) notes.push(`below the ${MIN_RATIO}x target`);
   if (scale === SIMPY_SCALE) {
-    if (simpyAvailable()) {
-      const out = execFileSync(SYSTEM_PYTHON, [simpyPeer, n, g], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    for (const peer of SIMPY_PEERS) {
+      if (!pythonCanImport(peer.module)) {
+        notes.push(`SimPy ${peer.api} peer skipped (${SYSTEM_PYTHON} cannot import ${peer.module}: apt-get install ${peer.apt})`);
+        continue;
+      }
+      const out = execFileSync(SYSTEM_PYTHON, [fileURLToPath(new URL(peer.script, import.meta.url)), n, g], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
       const line = out.trim().split("\n").pop();
       process.stdout.write(`${line}\n`);
       const simpy = JSON.parse(line);
       if (expected && (simpy.events !== expected.events || simpy.cloud_messages !== expected.cloud)) {
-        notes.push("simpy counts differ from BENCHMARK.md");
+        notes.push(`${simpy.engine} counts differ from BENCHMARK.md`);
         ok = false;
       }
-      notes.push(`${(lines.sim.events_per_s / simpy.events_per_s).toFixed(1)}x SimPy's process style (${(simpy.events_per_s / 1e6).toFixed(2)} M/s)`);
-    } else notes.push(`SimPy peer skipped (${SYSTEM_PYTHON} has no SimPy: apt-get install python3-simpy)`);
+      notes.push(`${(lines.sim.events_per_s / simpy.events_per_s).toFixed(1)}x ${simpy.engine}'s process style (${(simpy.events_per_s / 1e6).toFixed(2)} M/s)`);
+    }
   }
   if (scale === "100000/500" && lines.sim.peak_rss_mb >= MAX_RSS_MB_AT_100K) notes.push(`peak RSS over ${MAX_RSS_MB_AT_100K} MB`);
   if (scale === "1000000/5000" && lines.sim.peak_rss_mb >= MAX_RSS_MB_AT_1M) notes.push(`peak RSS over ${MAX_RSS_MB_AT_1M} MB`);

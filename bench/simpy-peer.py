@@ -7,12 +7,13 @@ process that holds for its link's latency, then hands the reading to its receive
 drift + triangular noise, clamped, rounded), Python's own random numbers: the counts
 do not depend on them. No trace.
 
-Uses the SimPy that Debian ships (`apt-get install python3-simpy`, SimPy 2.3, run by
-/usr/bin/python3); the process style there is `yield hold, self, dt`.
+Uses SimPy 2.3's classic API as Debian ships it (`apt-get install python3-simpy`, run
+by /usr/bin/python3); the process style there is `yield hold, self, dt`.
+bench/simpy-env-peer.py is the same model in SimPy 3 and 4's environment API.
 
     /usr/bin/python3 bench/simpy-peer.py <N> <G>
 
-Prints one JSON line, like bench/run-scale.mjs: engine "simpy", events, cloud
+Prints one JSON line, like bench/run-scale.mjs: engine "simpy 2.3", events, cloud
 messages, wall seconds (building the model and running it), peak RSS.
 """
 import json
@@ -107,7 +108,7 @@ def main():
     simulate(until=END_US)
     wall = time.perf_counter() - t0
     print(json.dumps({
-        "engine": "simpy",
+        "engine": "simpy 2.3",
         "scale": f"{n}/{g}",
         "events": Counts.events,
         "cloud_messages": Counts.cloud,
