@@ -160,7 +160,9 @@ export class LockstepBarrier {
     const { state, slots, failures } = this.host;
     const results = new Array<T>(this.externalIdx.length);
     let failed: { idx: number; err: unknown } | null = null;
-    const all = new Promise<void>((resolve) => {
+    let stopWaiting = noop;
+    await new Promise<void>((resolve) => {
+      stopWaiting = state.onAbort(resolve);
       let pending = this.externalIdx.length;
       this.externalIdx.forEach((idx, j) => {
         let p: Promise<T>;
@@ -181,7 +183,7 @@ export class LockstepBarrier {
         );
       });
     });
-    await Promise.race([all, state.aborted]);
+    stopWaiting();
     if (failed !== null) {
       const { idx, err } = failed;
       failures.record(idx, err);
@@ -189,6 +191,8 @@ export class LockstepBarrier {
     return state.stopped ? null : results;
   }
 }
+
+function noop(): void {}
 
 function byTime(a: PendingInbound, b: PendingInbound): number {
   return a.at - b.at;

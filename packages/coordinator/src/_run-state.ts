@@ -12,8 +12,6 @@ export class RunState {
   /** Set by a failure or an abort: the loop stops after the current event. */
   stopped = false;
   abortReason: string | null = null;
-  /** Resolves on `abort`: waits for external nodes and for pacing race against it. */
-  readonly aborted: Promise<void>;
 
   /** Timers and deliveries run (including deliveries to external nodes). */
   events = 0;
@@ -23,18 +21,31 @@ export class RunState {
   late = 0;
   readonly droppedByReason = new Map<string, number>();
 
-  private wakeAbort: () => void = () => {};
+  /** What waits (for external nodes, for pacing) and must wake on `abort`. */
+  private readonly abortWakers = new Set<() => void>();
 
-  constructor() {
-    this.aborted = new Promise<void>((resolve) => {
-      this.wakeAbort = resolve;
-    });
+  /**
+   * Calls `wake` once on `abort` (at once if stopped already) unless the returned
+   * function is called first. Not a promise raced against every wait: each race
+   * would leave a reaction on it until the end of the run (~300 bytes a barrier).
+   */
+  onAbort(wake: () => void): () => void {
+    if (this.stopped) {
+      wake();
+      return noop;
+    }
+    this.abortWakers.add(wake);
+    return () => this.abortWakers.delete(wake);
   }
 
   abort(reason: string): void {
     if (this.stopped) return;
     this.abortReason = reason;
     this.stopped = true;
-    this.wakeAbort();
+    const wakers = [...this.abortWakers];
+    this.abortWakers.clear();
+    for (const wake of wakers) wake();
   }
 }
+
+function noop(): void {}
