@@ -102,7 +102,7 @@ export class Engine implements NodeHost {
     if (this.ts !== null) for (const st of this.slots) st.tsGroup = this.ts.group(options.groupOf(st.id));
     this.trace =
       options.sink !== null || options.digest
-        ? new TraceRecorder({ idsJson: nodes.map((node) => JSON.stringify(node.id)), sink: options.sink, digest: options.digest, thread: options.traceThread })
+        ? new TraceRecorder({ idsJson: nodes.map((node) => JSON.stringify(node.id)), sink: options.sink, digest: options.digest, thread: options.traceThread, clock: options.clock })
         : null;
     this.templates = this.trace === null ? null : new PayloadTemplates(this.trace);
     this.failures = new Failures(

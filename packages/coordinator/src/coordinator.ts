@@ -39,7 +39,7 @@ export interface CoordinatorOptions {
   traceThread?: boolean | "auto";
   /** Group of each node id, for the `links` summary (`sensor->gateway`); default: the id itself. */
   groups?: Readonly<Record<string, string>> | ((nodeId: string) => string);
-  /** Wall clock in ms, only for wall-time figures, progress and pacing. Default `performance.now`. */
+  /** Wall clock in ms, only for wall-time figures, progress, pacing and whether the trace gets a thread (never for results). Default `performance.now`. */
   clock?: () => number;
   /** Sleep used for pacing. Default: setTimeout. */
   sleep?: (ms: number) => Promise<void>;

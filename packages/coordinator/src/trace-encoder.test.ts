@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BATCH_WORDS } from "./_trace-backends.js";
 import { TraceWriteError } from "./errors.js";
 import { createRng } from "./rng.js";
 import { TraceEncoder } from "./trace-encoder.js";
@@ -88,6 +89,53 @@ describe("trace encoding", () => {
     await rec.close();
     const lines = sink.text().trimEnd().split("\n");
     expect(lines).toEqual(values.map((v) => `{"t":${String(Math.abs(Math.trunc(v)))},"ev":"timer","node":"s1","tag":${String(v)}}`));
+  });
+
+  it('thread "auto": a thread for a trace written fast, inline for a slow one (lockstep), inline for a short one; the same bytes', async () => {
+    /**
+     * Records `batches` batches' worth of timer lines (or of sends with 40 kB payloads,
+     * which ship a batch every ~25 lines); the clock moves `msPerBatch` per batch shipped.
+     */
+    const drive = async (batches: number, msPerBatch: number, bigPayloads = false) => {
+      let ms = 0;
+      const sink = new MemoryTraceSink();
+      const rec = new TraceRecorder({ idsJson: IDS, sink, digest: true, thread: "auto", clock: () => (ms += msPerBatch) });
+      const decided: ("thread" | "inline" | null)[] = [];
+      const payload = JSON.stringify("x".repeat(40_000));
+      rec.link(0, 0, 1);
+      // A timer record is 4 words: BATCH_WORDS / 4 lines fill a batch.
+      const perBatch = bigPayloads ? 25 : BATCH_WORDS / 4;
+      for (let i = 0; i < batches * perBatch; i++) {
+        if (bigPayloads) rec.send(i, 0, i, 1, payload);
+        else rec.timer(i, i % 3, 0);
+        if (i % perBatch === 0) decided.push(rec.encodedIn);
+      }
+      const result = await rec.close();
+      return { decided, at: rec.encodedIn, digest: result.digest, lines: result.lines };
+    };
+    // 16,384 lines a batch in 1 ms: 16 million lines a second, fast. Held back for 32 batches, then a thread.
+    const fast = await drive(40, 1);
+    expect(fast.decided.indexOf("thread")).toBe(33);
+    expect(fast.decided.slice(0, 33).every((d) => d === null)).toBe(true);
+    expect(fast.at).toBe("thread");
+    // 16,384 lines in 100 ms: 164,000 a second, as slow as lockstep. Inline once a second has passed, not held back for 32 batches.
+    const slow = await drive(40, 100);
+    const inlineFrom = slow.decided.indexOf("inline");
+    expect(inlineFrom).toBeGreaterThan(9);
+    expect(inlineFrom).toBeLessThan(14);
+    expect(slow.decided.slice(inlineFrom).every((d) => d === "inline")).toBe(true);
+    // Big payloads, ~25,000 lines a second: 32 batches in well under a second, then inline.
+    const heavy = await drive(40, 1, true);
+    expect(heavy.decided.slice(0, 30).every((d) => d === null)).toBe(true);
+    expect(heavy.at).toBe("inline");
+    // 2,048,000 a second: just over the line (300,000), still a thread.
+    expect((await drive(40, 8)).at).toBe("thread");
+    // Short, even if fast: inline at the end, never a thread.
+    const short = await drive(5, 1);
+    expect(short.decided.every((d) => d === null)).toBe(true);
+    expect(short.at).toBe("inline");
+    expect(slow.digest).toBe(fast.digest);
+    expect(fast.lines).toBe(40 * (BATCH_WORDS / 4));
   });
 
   it("gives the same bytes and digest in the encoder thread", async () => {

@@ -35,6 +35,17 @@ const EMPTY = new Uint8Array(0);
  * its time. 32 batches hold at most ~50 MB before the decision.
  */
 const AUTO_THREAD_AFTER_BATCHES = 32;
+/**
+ * With thread "auto": the thread is started only for a trace written at least this
+ * fast (lines per second of wall time, from the first batch shipped). A lockstep run
+ * writes ~50,000 lines a second, waiting for its external nodes; handing those
+ * batches to a thread cost more CPU than encoding them inline (measured, 8 external
+ * nodes: 40 against 27 µs per barrier, docs/engine.md). A run of in-process nodes
+ * big enough to fill 32 batches writes 1-2 million a second.
+ */
+const AUTO_THREAD_MIN_LINES_PER_SEC = 300_000;
+/** With thread "auto": a trace this slow for this long (ms) is encoded inline at once, not held back. */
+const AUTO_SLOW_DECIDED_AFTER_MS = 1_000;
 
 export interface TraceResult {
   /** Hex SHA-256 of the trace bytes; null when the digest was disabled. */
@@ -46,9 +57,12 @@ export interface TraceResult {
 export interface TraceRecorderOptions extends TraceOutputOptions {
   /**
    * Encode in a worker thread: "auto" starts one once the trace outgrows a few
-   * batches (short runs never pay for the thread).
+   * batches (short runs never pay for the thread), if it is written fast enough to
+   * be worth one (not in lockstep with external nodes).
    */
   thread: boolean | "auto";
+  /** Wall clock in ms, only for the "auto" decision (default `performance.now`). */
+  clock?: () => number;
 }
 
 /**
@@ -66,6 +80,9 @@ export class TraceRecorder {
   private textPos = 0;
   private backend: Backend | null = null;
   private readonly pending: { rec: Float64Array; words: number; text: Uint8Array }[] = [];
+  /** With thread "auto": when the first batch was shipped, and the lines then. */
+  private firstShipMs = -1;
+  private firstShipLines = 0;
   private readonly options: TraceRecorderOptions;
 
   constructor(options: TraceRecorderOptions) {
@@ -244,6 +261,11 @@ export class TraceRecorder {
     return { digest, bytes, lines: this.lines };
   }
 
+  /** Where the trace is encoded; with thread "auto", null until decided. */
+  get encodedIn(): "thread" | "inline" | null {
+    return this.backend === null ? null : this.backend instanceof WorkerBackend ? "thread" : "inline";
+  }
+
   /** Releases the encoder thread without finishing the trace (after a crash). */
   destroy(): void {
     this.backend?.destroy();
@@ -286,15 +308,16 @@ export class TraceRecorder {
     const text = this.text === null ? EMPTY : this.text.subarray(0, this.textPos);
     if (this.backend === null) {
       const { thread } = this.options;
-      if (thread === "auto" && this.pending.length < AUTO_THREAD_AFTER_BATCHES) {
-        // "auto": hold the first batches back; a trace that ends before there are
-        // this many is encoded inline, so short runs never pay for a thread.
+      const useThread = thread === "auto" ? this.autoThread() : thread;
+      if (useThread === null) {
+        // "auto", undecided: hold the first batches back; a trace that ends before
+        // there are enough is encoded inline, so short runs never pay for a thread.
         this.pending.push({ rec: this.rec, words: this.words, text });
         this.rec = new Float64Array(BATCH_WORDS);
         this.resetBatch();
         return;
       }
-      this.startBackend(thread !== false);
+      this.startBackend(useThread);
     }
     this.rec = this.backend!.submit(this.rec, this.words, text);
     this.resetBatch();
@@ -306,6 +329,23 @@ export class TraceRecorder {
     // The text buffer went with the batch (it may be transferred); take a new one lazily.
     this.text = null;
     this.textPos = 0;
+  }
+
+  /**
+   * Thread "auto", at a batch boundary: true (start the thread) once enough batches
+   * were written fast, false (encode inline) for a slow trace, null: not yet.
+   */
+  private autoThread(): boolean | null {
+    const now = this.options.clock?.() ?? performance.now();
+    if (this.firstShipMs < 0) {
+      this.firstShipMs = now;
+      this.firstShipLines = this.lines;
+      return null;
+    }
+    const elapsedMs = now - this.firstShipMs;
+    const fast = (this.lines - this.firstShipLines) * 1000 >= AUTO_THREAD_MIN_LINES_PER_SEC * elapsedMs;
+    if (this.pending.length >= AUTO_THREAD_AFTER_BATCHES) return fast;
+    return !fast && elapsedMs >= AUTO_SLOW_DECIDED_AFTER_MS ? false : null;
   }
 
   private startBackend(thread: boolean): void {
