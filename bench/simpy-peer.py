@@ -16,51 +16,13 @@ bench/simpy-env-peer.py is the same model in SimPy 3 and 4's environment API.
 Prints one JSON line, like bench/run-scale.mjs: engine "simpy 2.3", events, cloud
 messages, wall seconds (building the model and running it), peak RSS.
 """
-import json
-import math
 import random
-import resource
 import sys
 import time
 
 from SimPy.Simulation import Process, activate, hold, initialize, simulate
 
-P_US = 1_000_000
-H_US = 60_000_000
-END_US = 61_000_000
-BASELINE, SPREAD, AMPLITUDE, NOISE, MIN, MAX, SCALE = 21, 2, 3, 0.1, -40, 85, 100
-OMEGA = 2 * math.pi / (86_400 * 1_000_000)
-
-
-class Counts:
-    events = 0
-    cloud = 0
-
-
-class Cloud:
-    def receive(self, value, sampled):
-        Counts.events += 1
-        Counts.cloud += 1
-
-
-class Gateway:
-    def __init__(self, cloud, rng):
-        self.cloud = cloud
-        self.rng = rng
-        self.total = 0.0
-        self.count = 0
-        self.oldest = math.inf
-
-    def receive(self, value, sampled):
-        Counts.events += 1
-        self.total += value
-        self.oldest = min(self.oldest, sampled)
-        self.count += 1
-        if self.count == 10:
-            send(self.cloud, self.total / 10, self.oldest, 20_000 + math.floor(self.rng.random() * 5_000))
-            self.total = 0.0
-            self.count = 0
-            self.oldest = math.inf
+from simpy_model import END_US, H_US, P_US, Cloud, Gateway, print_result, reading, sensor_constants, sensor_latency_us, start_us
 
 
 class Message(Process):
@@ -79,17 +41,13 @@ class Sensor(Process):
         Process.__init__(self)
         self.gateway = gateway
         self.rng = rng
-        self.level = BASELINE + (2 * rng.random() - 1) * SPREAD
-        self.phase = 2 * math.pi * rng.random()
+        self.level, self.phase = sensor_constants(rng)
 
-    def sample(self, start_us):
+    def sample(self, first_us):
         rng = self.rng
-        t = start_us
+        t = first_us
         while t < H_US:
-            Counts.events += 1
-            value = self.level + AMPLITUDE * math.sin(OMEGA * t + self.phase) + NOISE * (rng.random() + rng.random() - 1)
-            value = round(min(MAX, max(MIN, value)) * SCALE) / SCALE
-            send(self.gateway, value, t, 5_000 + math.floor(rng.random() * 2_000))
+            send(self.gateway, reading(self.level, self.phase, t, rng), t, sensor_latency_us(rng))
             yield hold, self, P_US
             t += P_US
 
@@ -100,23 +58,13 @@ def main():
     initialize()
     rng = random.Random(1)
     cloud = Cloud()
-    gateways = [Gateway(cloud, rng) for _ in range(g)]
+    gateways = [Gateway(cloud, rng, send) for _ in range(g)]
     for i in range(n):
         s = Sensor(gateways[i % g], rng)
-        start = round(i * 1000 / n * 1000)
-        activate(s, s.sample(start), at=start)
+        first = start_us(i, n)
+        activate(s, s.sample(first), at=first)
     simulate(until=END_US)
-    wall = time.perf_counter() - t0
-    print(json.dumps({
-        "engine": "simpy 2.3",
-        "scale": f"{n}/{g}",
-        "events": Counts.events,
-        "cloud_messages": Counts.cloud,
-        "wall_s": round(wall, 3),
-        "events_per_s": round(Counts.events / wall),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "digest": None,
-    }, separators=(",", ":")))
+    print_result("simpy 2.3", n, g, time.perf_counter() - t0)
 
 
 main()
