@@ -160,9 +160,7 @@ export class LockstepBarrier {
     const { state, slots, failures } = this.host;
     const results = new Array<T>(this.externalIdx.length);
     let failed: { idx: number; err: unknown } | null = null;
-    let stopWaiting = noop;
-    await new Promise<void>((resolve) => {
-      stopWaiting = state.onAbort(resolve);
+    const all = new Promise<void>((resolve) => {
       let pending = this.externalIdx.length;
       this.externalIdx.forEach((idx, j) => {
         let p: Promise<T>;
@@ -183,7 +181,7 @@ export class LockstepBarrier {
         );
       });
     });
-    stopWaiting();
+    await state.orAbort(all);
     if (failed !== null) {
       const { idx, err } = failed;
       failures.record(idx, err);
@@ -191,8 +189,6 @@ export class LockstepBarrier {
     return state.stopped ? null : results;
   }
 }
-
-function noop(): void {}
 
 function byTime(a: PendingInbound, b: PendingInbound): number {
   return a.at - b.at;

@@ -25,17 +25,21 @@ export class RunState {
   private readonly abortWakers = new Set<() => void>();
 
   /**
-   * Calls `wake` once on `abort` (at once if stopped already) unless the returned
-   * function is called first. Not a promise raced against every wait: each race
-   * would leave a reaction on it until the end of the run (~300 bytes a barrier).
+   * Resolves when `work` settles or on `abort`, whichever comes first (at once if
+   * stopped already); nothing stays registered after it. Not a race against one
+   * promise that settles on abort: each race would leave a reaction on that promise
+   * until the end of the run (~300 bytes a barrier).
    */
-  onAbort(wake: () => void): () => void {
-    if (this.stopped) {
-      wake();
-      return noop;
-    }
-    this.abortWakers.add(wake);
-    return () => this.abortWakers.delete(wake);
+  orAbort(work: Promise<unknown>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.stopped) return resolve();
+      this.abortWakers.add(resolve);
+      const settled = () => {
+        this.abortWakers.delete(resolve);
+        resolve();
+      };
+      work.then(settled, settled);
+    });
   }
 
   abort(reason: string): void {
@@ -47,5 +51,3 @@ export class RunState {
     for (const wake of wakers) wake();
   }
 }
-
-function noop(): void {}

@@ -44,15 +44,7 @@ export class WallTime {
     const factor = this.o.realtimeFactor!;
     const waitMs = untilUs / (1000 * factor) - (this.o.clock() - this.startMs);
     // Sub-µs waits are rounding noise; skipping them guarantees progress.
-    if (waitMs > 0.001) {
-      await new Promise<void>((resolve) => {
-        const stopWaiting = this.state.onAbort(resolve);
-        void this.o.sleep(waitMs).then(() => {
-          stopWaiting();
-          resolve();
-        });
-      });
-    }
+    if (waitMs > 0.001) await this.state.orAbort(this.o.sleep(waitMs));
     if (untilUs > this.allowedUs) this.allowedUs = untilUs;
   }
 
